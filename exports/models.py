@@ -1,0 +1,210 @@
+"""Export configuration, links to Salesforce records, synced messages and runs."""
+
+from django.db import models
+
+from outreach.models import Account, Lead, Message
+
+
+class ExportConfig(models.Model):
+    """How one account's leads are exported; `advanced_config` is the account team's JSON."""
+
+    class ObjectMapping(models.TextChoices):
+        LEAD = "lead", "Lead"
+        CONTACT = "contact", "Contact"
+
+    class Trigger(models.TextChoices):
+        ALL = "all", "all leads"
+        ENGAGED = "engaged", "engaged leads only"
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="export_config"
+    )
+    object_mapping = models.CharField(
+        max_length=16, choices=ObjectMapping.choices, default=ObjectMapping.LEAD
+    )
+    export_trigger = models.CharField(
+        max_length=16, choices=Trigger.choices, default=Trigger.ALL
+    )
+    apply_assignment_rules = models.BooleanField(
+        default=True,
+        help_text="Let the org's active lead assignment rules choose the owner of "
+        "new Leads (Sforce-Auto-Assign).",
+    )
+    advanced_config = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"export config of {self.account.slug}"
+
+
+class LeadLink(models.Model):
+    """An Artisan lead's Salesforce record in one org, and how the link came about."""
+
+    class Origin(models.TextChoices):
+        CREATED = "created", "created"
+        MATCHED_LEAD = "matched_lead", "matched an existing Lead"
+        MATCHED_CONTACT = "matched_contact", "matched an existing Contact"
+        MATCHED_CONVERTED_LEAD = (
+            "matched_converted_lead",
+            "matched the Contact of a converted Lead",
+        )
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="links")
+    org_id = models.CharField("org id", max_length=18)
+    salesforce_object = models.CharField(max_length=40)
+    salesforce_id = models.CharField(max_length=18)
+    origin = models.CharField(max_length=32, choices=Origin.choices)
+    candidate_count = models.PositiveIntegerField(
+        default=1, help_text="How many Salesforce records matched the email."
+    )
+    explanation = models.TextField()
+    export_run = models.ForeignKey(
+        "ExportRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="links",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "org_id"], name="lead_link_unique_per_org"
+            )
+        ]
+        indexes = [models.Index(fields=["org_id", "salesforce_id"])]
+
+    def __str__(self):
+        return f"{self.lead.email} → {self.salesforce_object} {self.salesforce_id}"
+
+
+class SyncedMessage(models.Model):
+    """The ledger entry of one message in one org: its EmailMessage or Task."""
+
+    class State(models.TextChoices):
+        SYNCED = "synced", "synced"
+        FAILED = "failed", "failed"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="syncs")
+    org_id = models.CharField("org id", max_length=18)
+    message_identifier = models.CharField(max_length=765)
+    salesforce_object = models.CharField(max_length=40)
+    salesforce_id = models.CharField(max_length=18, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices)
+    last_error = models.TextField(blank=True)
+    export_run = models.ForeignKey(
+        "ExportRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="synced_messages",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "org_id"], name="synced_message_unique_per_org"
+            )
+        ]
+        indexes = [models.Index(fields=["org_id", "message_identifier"])]
+
+    def __str__(self):
+        return (
+            f"{self.message_identifier} → {self.salesforce_object} {self.salesforce_id}"
+        )
+
+
+class ExportRun(models.Model):
+    """One execution of an export for an account, with its counts."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        REFUSED = "refused", "refused"
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="export_runs"
+    )
+    org_id = models.CharField("org id", max_length=18, blank=True)
+    trigger = models.CharField(
+        max_length=32, help_text="What started the run: command, task, sweep, admin."
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    error = models.TextField(blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    linked_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    messages_synced_count = models.PositiveIntegerField(default=0)
+    messages_failed_count = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # The database itself guarantees that one account's exports never overlap.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status="running"),
+                name="export_run_one_running_per_account",
+            )
+        ]
+
+    def __str__(self):
+        return f"run {self.pk} of {self.account.slug} ({self.status})"
+
+    def summary(self) -> str:
+        return (
+            f"created {self.created_count}, linked {self.linked_count}, "
+            f"updated {self.updated_count}, skipped {self.skipped_count}, "
+            f"failed {self.failed_count}, messages synced {self.messages_synced_count}, "
+            f"API calls {self.api_calls}"
+        )
+
+
+class RecordOutcome(models.Model):
+    """What one export run did with one lead or message, with the error if any."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "created"
+        LINKED = "linked", "linked"
+        UPDATED = "updated", "updated"
+        SKIPPED = "skipped", "skipped"
+        FAILED = "failed", "failed"
+        MESSAGE_SYNCED = "message_synced", "message synced"
+        MESSAGE_FAILED = "message_failed", "message failed"
+
+    export_run = models.ForeignKey(
+        ExportRun, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    salesforce_object = models.CharField(max_length=40, blank=True)
+    salesforce_id = models.CharField(max_length=18, blank=True)
+    error_code = models.CharField(max_length=80, blank=True)
+    error_message = models.TextField(blank=True)
+    truncations = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Fields shortened to the org's length: field, original and sent length.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["export_run", "id"]
+
+    def __str__(self):
+        return f"{self.outcome} in run {self.export_run_id}"
