@@ -141,12 +141,20 @@ class ExportRun(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     linked_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    skipped_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(
+        default=0, help_text="Due leads an earlier run had already linked."
+    )
     failed_count = models.PositiveIntegerField(default=0)
     messages_synced_count = models.PositiveIntegerField(default=0)
     messages_failed_count = models.PositiveIntegerField(default=0)
     api_calls = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(auto_now_add=True)
+    progressed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the run last finished a batch; a running run that has "
+        "been silent longer than the task timeout is taken to have crashed.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -164,12 +172,26 @@ class ExportRun(models.Model):
         return f"run {self.pk} of {self.account.slug} ({self.status})"
 
     def summary(self) -> str:
-        return (
+        """One line for logs and the command: what the run changed."""
+        counts = (
             f"created {self.created_count}, linked {self.linked_count}, "
-            f"updated {self.updated_count}, skipped {self.skipped_count}, "
-            f"failed {self.failed_count}, messages synced {self.messages_synced_count}, "
+            f"updated {self.updated_count}, failed {self.failed_count}, "
+            f"messages synced {self.messages_synced_count}, "
+            f"messages failed {self.messages_failed_count}, "
             f"API calls {self.api_calls}"
         )
+        changed = (
+            self.created_count
+            + self.linked_count
+            + self.updated_count
+            + self.failed_count
+            + self.messages_synced_count
+            + self.messages_failed_count
+        )
+        already = f"{self.skipped_count} leads already linked"
+        if changed == 0:
+            return f"{counts}; nothing new ({already})"
+        return f"{counts}; {already}"
 
 
 class RecordOutcome(models.Model):
@@ -196,6 +218,10 @@ class RecordOutcome(models.Model):
     salesforce_id = models.CharField(max_length=18, blank=True)
     error_code = models.CharField(max_length=80, blank=True)
     error_message = models.TextField(blank=True)
+    note = models.TextField(
+        blank=True,
+        help_text="Why the record was linked, or placeholders that were sent.",
+    )
     truncations = models.JSONField(
         default=list,
         blank=True,

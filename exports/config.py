@@ -1,0 +1,169 @@
+"""The export settings of one account as plain data, and their check against an org.
+
+`ExportSettings` is what planning reads. It carries every knob of the advanced
+JSON configuration with the documented defaults, so a key added to the JSON
+changes data here, never a code path in the planner.
+"""
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from exports.describe import ObjectSchema
+
+DEFAULT_LEAD_SOURCE = "Artisan AI"
+DEFAULT_ATTRIBUTION_VALUE = "Artisan AI"
+DEFAULT_LEAD_STATUS = MappingProxyType(
+    {
+        "not_engaged": "Open - Not Contacted",
+        "engaged": "Working - Contacted",
+        "3": "Qualified",
+        "2": "Working - Contacted",
+        "1": "Unqualified",
+    }
+)
+LEAD_STATUS_KEYS = frozenset(DEFAULT_LEAD_STATUS)
+
+# Artisan's canonical field names are the Lead object's API names.
+CANONICAL_FIELDS = (
+    "FirstName",
+    "LastName",
+    "Email",
+    "Title",
+    "Company",
+    "Website",
+    "Status",
+    "LeadSource",
+)
+# Where each canonical field goes when the configuration does not say.
+# Contacts have no Company, Website or Status: the company name goes to
+# Department, the website to Description, and the status nowhere.
+DEFAULT_TARGET_FIELDS = MappingProxyType(
+    {
+        "Lead": MappingProxyType({name: name for name in CANONICAL_FIELDS}),
+        "Contact": MappingProxyType(
+            {
+                "FirstName": "FirstName",
+                "LastName": "LastName",
+                "Email": "Email",
+                "Title": "Title",
+                "Company": "Department",
+                "Website": "Description",
+                "LeadSource": "LeadSource",
+            }
+        ),
+    }
+)
+
+
+class ExportConfigError(ValueError):
+    """The account's export configuration cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """How leads are mapped and created; defaults are the documented behaviour."""
+
+    object_mapping: str = "lead"
+    apply_assignment_rules: bool = True
+    lead_source: str = DEFAULT_LEAD_SOURCE
+    attribution_field: str | None = None
+    attribution_value: str = DEFAULT_ATTRIBUTION_VALUE
+    field_name_mappings: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    lead_status: MappingProxyType = field(default_factory=lambda: DEFAULT_LEAD_STATUS)
+    overwrite_fields: tuple[str, ...] = ()
+
+    @property
+    def target_object(self) -> str:
+        """The object new records are created as: "Lead" or "Contact"."""
+        return "Contact" if self.object_mapping == "contact" else "Lead"
+
+    def target_fields(self, sobject: str) -> dict[str, str]:
+        """Canonical field name → API field name on `sobject`."""
+        targets = dict(DEFAULT_TARGET_FIELDS[sobject])
+        targets.update(self.field_name_mappings)
+        return targets
+
+
+def settings_from_config(config) -> ExportSettings:
+    """Read an `ExportConfig` row (saved or not) into `ExportSettings`.
+
+    Raises ExportConfigError naming the key when the advanced JSON is malformed.
+    """
+    advanced = config.advanced_config or {}
+    if not isinstance(advanced, dict):
+        raise ExportConfigError(
+            "The advanced configuration must be a JSON object; "
+            f"got {type(advanced).__name__}. Fix it in the account's export config."
+        )
+
+    lead_status = dict(DEFAULT_LEAD_STATUS)
+    overlay = _typed(advanced, "lead_status", dict, {})
+    unknown = sorted(set(overlay) - LEAD_STATUS_KEYS)
+    if unknown:
+        raise ExportConfigError(
+            f"lead_status has unknown keys {unknown}; "
+            f"use only {sorted(LEAD_STATUS_KEYS)}."
+        )
+    lead_status.update(overlay)
+
+    return ExportSettings(
+        object_mapping=config.object_mapping,
+        apply_assignment_rules=config.apply_assignment_rules,
+        lead_source=_typed(advanced, "lead_source", str, DEFAULT_LEAD_SOURCE),
+        attribution_field=_typed(advanced, "custom_attribution_property", str, None),
+        attribution_value=_typed(
+            advanced, "attribution_value", str, DEFAULT_ATTRIBUTION_VALUE
+        ),
+        field_name_mappings=MappingProxyType(
+            _typed(advanced, "field_name_mappings", dict, {})
+        ),
+        lead_status=MappingProxyType(lead_status),
+        overwrite_fields=tuple(_typed(advanced, "overwrite_fields", list, [])),
+    )
+
+
+def _typed(advanced: dict, key: str, expected: type, default):
+    value = advanced.get(key, default)
+    if value is not default and not isinstance(value, expected):
+        raise ExportConfigError(
+            f"{key} must be a {expected.__name__}, got {value!r}; "
+            "fix it in the account's advanced configuration."
+        )
+    return value
+
+
+def settings_problems(settings: ExportSettings, schema: ObjectSchema) -> list[str]:
+    """Say what in `settings` the org cannot accept on new records of `schema`."""
+    problems = []
+    targets = settings.target_fields(schema.name)
+    if settings.attribution_field:
+        targets["attribution"] = settings.attribution_field
+    for canonical, api_name in sorted(targets.items()):
+        field_schema = schema.get(api_name)
+        if field_schema is None:
+            problems.append(
+                f"{schema.name} has no field {api_name} (mapped from {canonical}); "
+                "create it in Salesforce or change the field mapping."
+            )
+        elif not field_schema.createable:
+            problems.append(
+                f"{schema.name}.{api_name} (mapped from {canonical}) cannot be set "
+                "by the connected user; grant field access or change the mapping."
+            )
+
+    picklist_values = {"LeadSource": [settings.lead_source]}
+    if schema.name == "Lead":
+        picklist_values["Status"] = sorted(set(settings.lead_status.values()))
+    for canonical, values in picklist_values.items():
+        field_schema = schema.get(targets.get(canonical, ""))
+        if field_schema is None or not field_schema.restricted_picklist:
+            continue
+        for value in values:
+            if value not in field_schema.picklist_values:
+                problems.append(
+                    f"{schema.name}.{field_schema.name} has no picklist value "
+                    f"{value!r}; add it in Salesforce or change the configuration."
+                )
+    return problems

@@ -1,0 +1,292 @@
+"""An export run: select ▶ look up ▶ plan ▶ apply ▶ record, batch after batch.
+
+One account's exports never overlap: the run row is created as `running`, and
+a partial unique constraint rejects a second one. A run that stopped without
+finishing (its process was killed) would block the account forever, so a
+running run that has not finished a batch for longer than django-q2's task
+timeout is marked failed and the new run takes over; no batch takes that long
+while its process is alive, and a killed task is gone after the timeout.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings as django_settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from exports import recording, selection
+from exports.apply import apply_creates, person_headers
+from exports.config import ExportConfigError, settings_from_config, settings_problems
+from exports.describe import load_schema
+from exports.lookup import find_people_by_email
+from exports.message_sync import sync_emails
+from exports.models import ExportConfig, ExportRun
+from exports.planning import Action, plan_leads
+from integrations.client import (
+    SalesforceAuthError,
+    SalesforceError,
+    SalesforceLimitError,
+    SalesforceTransientError,
+    client_for_account,
+)
+from integrations.models import SalesforceConnection
+
+logger = logging.getLogger(__name__)
+
+Status = ExportRun.Status
+# A create whose answer was lost is looked up and tried once more in the run.
+ATTEMPTS_PER_BATCH = 2
+
+
+def stale_after() -> timedelta:
+    """How long a running run may stay silent before another may take over."""
+    return timedelta(seconds=django_settings.Q_CLUSTER["timeout"])
+
+
+def run_export(account, *, trigger: str, progress=None) -> ExportRun:
+    """Export the account's due leads and their emails to its connected org.
+
+    Returns the finished run; it is `refused` when the connection is not usable
+    or another export of the account is running. `progress(stage, done, total)`
+    is called after each batch.
+    """
+    connection = SalesforceConnection.objects.filter(account=account).first()
+    org_id = connection.org_id if connection else ""
+    if connection is None or not connection.is_usable:
+        return _refuse(account, org_id, trigger, _connection_problem(connection))
+    try:
+        client = client_for_account(account)
+    except SalesforceAuthError as error:
+        return _refuse(account, org_id, trigger, _connection_problem(connection, error))
+
+    run = _start(account, org_id, trigger)
+    if run.status == Status.REFUSED:
+        return run
+    logger.info(
+        "Export run %s of account %s started (%s)", run.pk, account.slug, trigger
+    )
+    try:
+        config = ExportConfig.objects.filter(account=account).first()
+        config = config or ExportConfig(account=account)
+        export_settings = settings_from_config(config)
+        _export_leads(run, client, config.export_trigger, export_settings, progress)
+        _sync_emails(run, client, progress)
+    except (
+        SalesforceAuthError,
+        SalesforceLimitError,
+        SalesforceTransientError,
+    ) as error:
+        return _fail(run, client, _salesforce_problem(error))
+    except ExportConfigError as error:
+        return _fail(run, client, f"The export configuration cannot be used: {error}")
+    except SalesforceError as error:
+        return _fail(run, client, f"Salesforce refused a request: {error.message}")
+    except Exception as error:
+        # The run row must not stay `running`; the traceback goes to the log.
+        logger.exception("Export run %s of account %s crashed", run.pk, account.slug)
+        return _fail(
+            run,
+            client,
+            f"The export stopped on an unexpected error ({type(error).__name__}); "
+            "the service log has the details. Leads not yet linked are retried "
+            "by the next run.",
+        )
+
+    run = recording.finish_run(run, Status.SUCCEEDED, api_calls=client.api_calls)
+    logger.info(
+        "Export run %s of account %s finished: %s", run.pk, account.slug, run.summary()
+    )
+    return run
+
+
+def _connection_problem(connection, error=None) -> str:
+    if connection is None:
+        return (
+            "The account has no Salesforce connection. Connect Salesforce in "
+            "Settings → Integrations, then export again."
+        )
+    reason = f" ({error.message})" if error is not None else ""
+    return (
+        f"The Salesforce connection is {connection.get_state_display()}{reason}. "
+        "Reconnect Salesforce in Settings → Integrations; exports are paused "
+        "until then and nothing is lost."
+    )
+
+
+def _salesforce_problem(error) -> str:
+    if isinstance(error, SalesforceAuthError):
+        return (
+            f"Salesforce refused the connection's credentials ({error.message}). "
+            "Reconnect Salesforce in Settings → Integrations; leads not yet linked "
+            "are exported by the next run."
+        )
+    if isinstance(error, SalesforceLimitError):
+        return (
+            f"The org's daily API request limit is used up ({error.message}). "
+            "Exports resume on the next run after Salesforce resets the limit."
+        )
+    return (
+        f"Salesforce kept failing ({error.message}). The next run looks up what "
+        "this one may have created and goes on from there."
+    )
+
+
+def _refuse(account, org_id: str, trigger: str, reason: str) -> ExportRun:
+    logger.warning("Export of account %s refused: %s", account.slug, reason)
+    return ExportRun.objects.create(
+        account=account,
+        org_id=org_id,
+        trigger=trigger,
+        status=Status.REFUSED,
+        error=reason,
+        finished_at=timezone.now(),
+    )
+
+
+def _start(account, org_id: str, trigger: str) -> ExportRun:
+    now = timezone.now()
+    cutoff = now - stale_after()
+    silent = Q(progressed_at__lt=cutoff) | Q(
+        progressed_at__isnull=True, started_at__lt=cutoff
+    )
+    for stale in ExportRun.objects.filter(
+        silent, account=account, status=Status.RUNNING
+    ):
+        taken = ExportRun.objects.filter(pk=stale.pk, status=Status.RUNNING).update(
+            status=Status.FAILED,
+            finished_at=now,
+            error="Stopped without finishing: no batch finished for longer than "
+            "the task timeout, so its process is gone. A later run took over.",
+        )
+        if taken:
+            logger.warning(
+                "Export run %s of account %s was abandoned; taking over",
+                stale.pk,
+                account.slug,
+            )
+
+    try:
+        with transaction.atomic():
+            return ExportRun.objects.create(
+                account=account,
+                org_id=org_id,
+                trigger=trigger,
+                status=Status.RUNNING,
+                progressed_at=now,
+            )
+    except IntegrityError:
+        running = ExportRun.objects.filter(
+            account=account, status=Status.RUNNING
+        ).first()
+        running_pk = running.pk if running else "?"
+        return _refuse(
+            account,
+            org_id,
+            trigger,
+            f"Export run {running_pk} of this account is still running; a second "
+            "one at the same time could create the same records twice. It was "
+            "refused; the running export covers the same leads.",
+        )
+
+
+def _fail(run: ExportRun, client, error: str) -> ExportRun:
+    logger.error(
+        "Export run %s of account %s failed: %s", run.pk, run.account.slug, error
+    )
+    return recording.finish_run(
+        run, Status.FAILED, error=error, api_calls=client.api_calls
+    )
+
+
+def _export_leads(run, client, export_trigger, export_settings, progress) -> None:
+    already = selection.count_already_linked(run.account, run.org_id, export_trigger)
+    recording.add_to_counts(run, skipped_count=already)
+    total = selection.unlinked_leads(run.account, run.org_id, export_trigger).count()
+    if not total:
+        return
+
+    schema = load_schema(client, run.org_id, export_settings.target_object)
+    problems = settings_problems(export_settings, schema)
+    if problems:
+        raise ExportConfigError(" ".join(problems))
+
+    done = 0
+    for leads in selection.unlinked_lead_batches(
+        run.account, run.org_id, export_trigger
+    ):
+        decisions = _export_lead_batch(run, client, export_settings, schema, leads)
+        recording.record_lead_decisions(run, decisions)
+        recording.set_api_calls(run, client.api_calls)
+        done += len(leads)
+        if progress:
+            progress("leads", done, total)
+
+
+def _export_lead_batch(run, client, export_settings, schema, leads):
+    for attempt in range(1, ATTEMPTS_PER_BATCH + 1):
+        matches = find_people_by_email(client, [lead.email for lead in leads])
+        decisions = plan_leads(export_settings, schema, leads, matches)
+        try:
+            headers = person_headers(export_settings.apply_assignment_rules)
+            decisions = apply_creates(client, decisions, headers)
+        except SalesforceTransientError as error:
+            if attempt == ATTEMPTS_PER_BATCH:
+                raise
+            # Salesforce may have saved the records before the answer was lost;
+            # the next look-up finds those and links them instead.
+            logger.warning(
+                "Run %s of account %s: create of %s leads got no answer (%s); "
+                "looking them up again before retrying",
+                run.pk,
+                run.account.slug,
+                len(leads),
+                error.error_code,
+            )
+            continue
+        break
+
+    for decision in decisions:
+        if decision.action == Action.FAIL:
+            logger.warning(
+                "Run %s of account %s: leads %s failed with %s",
+                run.pk,
+                run.account.slug,
+                decision.lead_ids,
+                decision.error_code,
+            )
+    return decisions
+
+
+def _sync_emails(run, client, progress) -> None:
+    total = selection.count_pending_emails(run.account, run.org_id)
+    if not total:
+        return
+
+    schema = load_schema(client, run.org_id, "EmailMessage")
+    done = 0
+    for messages, person_ids in selection.pending_email_batches(
+        run.account, run.org_id
+    ):
+        for attempt in range(1, ATTEMPTS_PER_BATCH + 1):
+            try:
+                decisions = sync_emails(client, messages, person_ids, schema)
+            except SalesforceTransientError as error:
+                if attempt == ATTEMPTS_PER_BATCH:
+                    raise
+                logger.warning(
+                    "Run %s of account %s: create of %s emails got no answer (%s); "
+                    "looking them up again before retrying",
+                    run.pk,
+                    run.account.slug,
+                    len(messages),
+                    error.error_code,
+                )
+                continue
+            break
+        recording.record_message_decisions(run, "EmailMessage", decisions)
+        recording.set_api_calls(run, client.api_calls)
+        done += len(messages)
+        if progress:
+            progress("emails", done, total)

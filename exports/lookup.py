@@ -1,0 +1,122 @@
+"""Batched look-ups of Salesforce records by email and by message identifier.
+
+One SOQL query per object per chunk, never one per lead. Queries travel in
+the URL of a GET, and Salesforce refuses a URL over 16,384 bytes (and a URL
+plus headers over the same), so chunks are sized by the URL-encoded length of
+the query itself rather than by a count of values.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlencode
+
+from simple_salesforce.format import format_soql, quote_soql_value
+
+from exports.mapping import utf16_length
+from exports.planning import Candidate, normalize_email
+
+# The encoded `q=` parameter may use this much; the rest of the 16,384 bytes
+# is left for the instance host, the API path and the request headers (the
+# bearer token among them).
+MAX_ENCODED_QUERY_BYTES = 12_000
+# Salesforce's Email fields hold 80 characters, so a longer value cannot match
+# and is not worth a place in the query.
+MAX_EMAIL_LENGTH = 80
+
+LEAD_QUERY = (
+    "SELECT Id, Email, FirstName, LastName, IsConverted, ConvertedContactId, "
+    "CreatedDate FROM Lead WHERE Email IN {}"
+)
+CONTACT_QUERY = (
+    "SELECT Id, Email, FirstName, LastName, CreatedDate FROM Contact WHERE Email IN {}"
+)
+EMAIL_MESSAGE_QUERY = (
+    "SELECT Id, MessageIdentifier FROM EmailMessage WHERE MessageIdentifier IN {}"
+)
+
+
+def encoded_length(soql: str) -> int:
+    """Bytes the query takes as the URL's `q` parameter."""
+    return len(urlencode({"q": soql}))
+
+
+def chunked_queries(
+    template: str, values: Iterable[str], limit: int = MAX_ENCODED_QUERY_BYTES
+) -> Iterator[str]:
+    """Yield `template` filled with chunks of `values`, each within `limit` bytes.
+
+    URL encoding works character by character, so the encoded query is the sum
+    of its encoded parts; each value's share is measured once.
+    """
+    base = encoded_length(format_soql(template, [])) - encoded_length("()")
+    chunk: list[str] = []
+    size = base + encoded_length("()")
+    for value in dict.fromkeys(values):
+        share = encoded_length(quote_soql_value(value) + ",")
+        if chunk and size + share > limit:
+            yield format_soql(template, chunk)
+            chunk, size = [], base + encoded_length("()")
+        chunk.append(value)
+        size += share
+    if chunk:
+        yield format_soql(template, chunk)
+
+
+def find_people_by_email(client, emails: Iterable[str]) -> dict[str, list[Candidate]]:
+    """Leads and Contacts whose email matches, keyed by normalized email."""
+    wanted = {}
+    for email in emails:
+        trimmed = email.strip()
+        if trimmed and utf16_length(trimmed) <= MAX_EMAIL_LENGTH:
+            wanted.setdefault(normalize_email(trimmed), trimmed)
+    if not wanted:
+        return {}
+
+    matches: dict[str, list[Candidate]] = defaultdict(list)
+    for soql in chunked_queries(LEAD_QUERY, wanted.values()):
+        for row in client.query(soql):
+            _add(matches, wanted, _lead_candidate(row))
+    for soql in chunked_queries(CONTACT_QUERY, wanted.values()):
+        for row in client.query(soql):
+            _add(matches, wanted, _contact_candidate(row))
+    return dict(matches)
+
+
+def _add(matches: dict, wanted: dict, candidate: Candidate) -> None:
+    # Salesforce compares by its own case rules; keep only what also matches
+    # under ours, so a record never links to a lead whose email differs.
+    key = normalize_email(candidate.email)
+    if key in wanted:
+        matches[key].append(candidate)
+
+
+def _lead_candidate(row: dict) -> Candidate:
+    return Candidate(
+        sobject="Lead",
+        salesforce_id=row["Id"],
+        email=row.get("Email") or "",
+        created_date=row.get("CreatedDate") or "",
+        is_converted=bool(row.get("IsConverted")),
+        converted_contact_id=row.get("ConvertedContactId"),
+    )
+
+
+def _contact_candidate(row: dict) -> Candidate:
+    return Candidate(
+        sobject="Contact",
+        salesforce_id=row["Id"],
+        email=row.get("Email") or "",
+        created_date=row.get("CreatedDate") or "",
+    )
+
+
+def find_email_messages(client, identifiers: Iterable[str]) -> dict[str, str]:
+    """EmailMessage ids by the MessageIdentifier they carry, for those that exist."""
+    wanted = set(identifiers)
+    found = {}
+    for soql in chunked_queries(EMAIL_MESSAGE_QUERY, sorted(wanted)):
+        for row in client.query(soql):
+            # SOQL compares case-insensitively; a Message-ID is exact.
+            if row.get("MessageIdentifier") in wanted:
+                found.setdefault(row["MessageIdentifier"], row["Id"])
+    return found

@@ -1,0 +1,139 @@
+"""Which leads and messages of an account an export run still has to handle.
+
+Reads only: leads due by the account's trigger that have no link in the org,
+and emails of linked leads that the org's ledger does not mark as synced.
+Both come in batches so a run's memory and each transaction stay small.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+
+from exports.mapping import LeadData
+from exports.message_sync import MessageData
+from exports.models import ExportConfig, LeadLink, SyncedMessage
+from exports.planning import normalize_email
+from outreach.models import Lead, Message
+
+BATCH_SIZE = 200
+
+
+def due_leads(account, export_trigger: str) -> QuerySet[Lead]:
+    """Every lead of the account's campaigns that the trigger exports."""
+    leads = Lead.objects.filter(campaign__account=account)
+    if export_trigger == ExportConfig.Trigger.ENGAGED:
+        leads = leads.filter(replied=True)
+    return leads
+
+
+def _linked_in(org_id: str):
+    return Exists(LeadLink.objects.filter(lead=OuterRef("pk"), org_id=org_id))
+
+
+def unlinked_leads(account, org_id: str, export_trigger: str) -> QuerySet[Lead]:
+    return due_leads(account, export_trigger).exclude(_linked_in(org_id))
+
+
+def count_already_linked(account, org_id: str, export_trigger: str) -> int:
+    """Due leads that an earlier run linked in this org: nothing to do for them."""
+    return due_leads(account, export_trigger).filter(_linked_in(org_id)).count()
+
+
+def unlinked_lead_batches(
+    account, org_id: str, export_trigger: str, batch_size: int = BATCH_SIZE
+) -> Iterator[list[LeadData]]:
+    """Due, unlinked leads in batches; leads sharing an email share a batch.
+
+    Keeping an email's leads together is what lets planning resolve them to
+    one Salesforce record.
+    """
+    by_email: dict[str, list[int]] = defaultdict(list)
+    rows = unlinked_leads(account, org_id, export_trigger).values_list("id", "email")
+    for lead_id, email in rows.order_by("id"):
+        by_email[normalize_email(email)].append(lead_id)
+
+    batch: list[int] = []
+    for lead_ids in by_email.values():
+        if batch and len(batch) + len(lead_ids) > batch_size:
+            yield _lead_data(batch)
+            batch = []
+        batch.extend(lead_ids)
+    if batch:
+        yield _lead_data(batch)
+
+
+def _lead_data(lead_ids: list[int]) -> list[LeadData]:
+    leads = Lead.objects.filter(id__in=lead_ids).order_by("id")
+    return [
+        LeadData(
+            lead_id=lead.id,
+            email=lead.email,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            job_title=lead.job_title,
+            company_name=lead.company_name,
+            website=lead.website,
+            replied=lead.replied,
+            sentiment=lead.sentiment,
+        )
+        for lead in leads
+    ]
+
+
+def pending_emails(account, org_id: str) -> QuerySet[Message]:
+    """Emails of the account's linked leads not yet synced to the org.
+
+    Each row carries `person_id`, the Salesforce id of its lead's record.
+    """
+    link = LeadLink.objects.filter(lead=OuterRef("lead"), org_id=org_id)
+    synced = SyncedMessage.objects.filter(
+        message=OuterRef("pk"), org_id=org_id, state=SyncedMessage.State.SYNCED
+    )
+    return (
+        Message.objects.filter(
+            lead__campaign__account=account, channel=Message.Channel.EMAIL
+        )
+        .annotate(person_id=Subquery(link.values("salesforce_id")[:1]))
+        .filter(person_id__isnull=False)
+        .exclude(Exists(synced))
+    )
+
+
+def count_pending_emails(account, org_id: str) -> int:
+    return pending_emails(account, org_id).count()
+
+
+def pending_email_batches(
+    account, org_id: str, batch_size: int = BATCH_SIZE
+) -> Iterator[tuple[list[MessageData], dict[int, str]]]:
+    """Pending emails in id order, with each lead's linked record id.
+
+    Walks by id, so emails that fail stay behind instead of coming back.
+    """
+    last_id = 0
+    while True:
+        rows = list(
+            pending_emails(account, org_id)
+            .filter(id__gt=last_id)
+            .order_by("id")[:batch_size]
+        )
+        if not rows:
+            return
+        last_id = rows[-1].id
+        messages = [
+            MessageData(
+                message_id=row.id,
+                lead_id=row.lead_id,
+                identifier=row.message_identifier,
+                direction=row.direction,
+                subject=row.subject,
+                body_text=row.body_text,
+                body_html=row.body_html,
+                from_address=row.from_address,
+                to_address=row.to_address,
+                sent_at=row.sent_at,
+            )
+            for row in rows
+        ]
+        yield messages, {row.lead_id: row.person_id for row in rows}

@@ -1,0 +1,306 @@
+"""Field mapping, status rules, placeholders and UTF-16 truncation."""
+
+import dataclasses
+from types import MappingProxyType
+
+import pytest
+
+from exports.config import ExportSettings
+from exports.describe import ObjectSchema
+from exports.mapping import (
+    COMPANY_PLACEHOLDER,
+    LeadData,
+    MappingError,
+    Truncation,
+    grapheme_clusters,
+    lead_status_key,
+    map_lead,
+    truncate_utf16,
+    utf16_length,
+)
+from tests.exports.schemas import CONTACT, LEAD, LEAD_DESCRIBE
+
+ADA = LeadData(
+    lead_id=1,
+    email="  Ada@Example.com ",
+    first_name="Ada",
+    last_name="Lovelace",
+    job_title="Analyst",
+    company_name="Analytical Engines",
+    website="https://engines.example",
+)
+
+
+@pytest.mark.parametrize(
+    ("replied", "sentiment", "key", "status"),
+    [
+        (False, None, "not_engaged", "Open - Not Contacted"),
+        (False, 3, "not_engaged", "Open - Not Contacted"),
+        (True, None, "engaged", "Working - Contacted"),
+        (True, 3, "3", "Qualified"),
+        (True, 2, "2", "Working - Contacted"),
+        (True, 1, "1", "Unqualified"),
+    ],
+)
+def test_status_follows_engagement_and_sentiment(replied, sentiment, key, status):
+    lead = dataclasses.replace(ADA, replied=replied, sentiment=sentiment)
+
+    record = map_lead(lead, ExportSettings(), LEAD)
+
+    assert lead_status_key(replied, sentiment) == key
+    assert record.fields["Status"] == status
+
+
+def test_lead_gets_every_mapped_field_and_the_default_lead_source():
+    record = map_lead(ADA, ExportSettings(), LEAD)
+
+    assert record.payload() == {
+        "attributes": {"type": "Lead"},
+        "FirstName": "Ada",
+        "LastName": "Lovelace",
+        "Email": "Ada@Example.com",
+        "Title": "Analyst",
+        "Company": "Analytical Engines",
+        "Website": "https://engines.example",
+        "Status": "Open - Not Contacted",
+        "LeadSource": "Artisan AI",
+    }
+    assert record.truncations == ()
+    assert record.notes == ()
+
+
+def test_contact_gets_department_and_description_and_no_status():
+    record = map_lead(ADA, ExportSettings(object_mapping="contact"), CONTACT)
+
+    assert record.payload() == {
+        "attributes": {"type": "Contact"},
+        "FirstName": "Ada",
+        "LastName": "Lovelace",
+        "Email": "Ada@Example.com",
+        "Title": "Analyst",
+        "Department": "Analytical Engines",
+        "Description": "https://engines.example",
+        "LeadSource": "Artisan AI",
+    }
+
+
+def test_contact_department_is_cut_to_its_own_length():
+    lead = dataclasses.replace(ADA, company_name="C" * 200)
+
+    record = map_lead(lead, ExportSettings(object_mapping="contact"), CONTACT)
+
+    assert record.fields["Department"] == "C" * 80
+    assert record.truncations == (Truncation("Department", 200, 80),)
+
+
+def test_configured_names_lead_source_status_and_attribution_are_data():
+    describe = dict(LEAD_DESCRIBE)
+    describe["fields"] = [
+        *LEAD_DESCRIBE["fields"],
+        {"name": "Custom_Status__c", "type": "string", "length": 20},
+        {"name": "Company_Website__c", "type": "url", "length": 10},
+        {"name": "ns__source__c", "type": "string", "length": 255},
+    ]
+    settings = ExportSettings(
+        lead_source="Partner Outbound",
+        attribution_field="ns__source__c",
+        attribution_value="Artisan AI Platform",
+        field_name_mappings=MappingProxyType(
+            {"Status": "Custom_Status__c", "Website": "Company_Website__c"}
+        ),
+        lead_status=MappingProxyType(
+            {**ExportSettings().lead_status, "not_engaged": "Brand new lead status"}
+        ),
+    )
+
+    record = map_lead(ADA, settings, ObjectSchema.from_describe(describe))
+
+    assert "Status" not in record.fields
+    assert "Website" not in record.fields
+    assert record.fields["Custom_Status__c"] == "Brand new lead statu"
+    assert record.fields["Company_Website__c"] == "https://en"
+    assert record.fields["LeadSource"] == "Partner Outbound"
+    assert record.fields["ns__source__c"] == "Artisan AI Platform"
+    assert set(record.truncations) == {
+        Truncation("Custom_Status__c", 21, 20),
+        Truncation("Company_Website__c", 23, 10),
+    }
+
+
+def test_lengths_come_from_the_describe_not_constants():
+    describe = dict(LEAD_DESCRIBE)
+    describe["fields"] = [
+        {**f, "length": 5} if f["name"] == "FirstName" else f
+        for f in LEAD_DESCRIBE["fields"]
+    ]
+
+    record = map_lead(ADA, ExportSettings(), ObjectSchema.from_describe(describe))
+
+    assert record.fields["FirstName"] == "Ada"
+    long_name = dataclasses.replace(ADA, first_name="Augusta")
+    record = map_lead(long_name, ExportSettings(), ObjectSchema.from_describe(describe))
+    assert record.fields["FirstName"] == "Augus"
+
+
+def test_sixty_character_first_name_arrives_as_its_first_forty():
+    lead = dataclasses.replace(ADA, first_name="F" * 30 + "G" * 30)
+
+    record = map_lead(lead, ExportSettings(), LEAD)
+
+    assert record.fields["FirstName"] == "F" * 30 + "G" * 10
+    assert record.truncations == (Truncation("FirstName", 60, 40),)
+
+
+def test_empty_optional_values_are_not_sent():
+    lead = LeadData(
+        lead_id=1, email="a@example.com", last_name="Only", company_name="X"
+    )
+
+    record = map_lead(lead, ExportSettings(), LEAD)
+
+    assert set(record.fields) == {
+        "LastName",
+        "Email",
+        "Company",
+        "Status",
+        "LeadSource",
+    }
+
+
+def test_missing_company_on_a_lead_gets_the_placeholder_and_says_so():
+    lead = dataclasses.replace(ADA, company_name="   ")
+
+    record = map_lead(lead, ExportSettings(), LEAD)
+
+    assert record.fields["Company"] == COMPANY_PLACEHOLDER == "[not provided]"
+    assert record.notes == (
+        'Company was empty; sent "[not provided]" because Salesforce requires '
+        "Company on a Lead.",
+    )
+
+
+def test_missing_company_on_a_contact_is_simply_left_out():
+    lead = dataclasses.replace(ADA, company_name="")
+
+    record = map_lead(lead, ExportSettings(object_mapping="contact"), CONTACT)
+
+    assert "Department" not in record.fields
+    assert record.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "words"),
+    [
+        ({"last_name": " "}, "MISSING_LAST_NAME", "has no last name"),
+        ({"email": ""}, "MISSING_EMAIL", "has no email"),
+        ({"email": "not an email"}, "INVALID_EMAIL", "'not an email' is not an email"),
+        ({"email": "a@213213213213213com"}, "INVALID_EMAIL", "a@213213213213213com"),
+        ({"email": "a&b@ex&ample.com"}, "INVALID_EMAIL", "a&b@ex&ample.com"),
+        ({"email": "a\\b@example.com"}, "INVALID_EMAIL", "a\\\\b@example.com"),
+        ({"email": "x" * 70 + "@example.com"}, "EMAIL_TOO_LONG", "82 characters"),
+    ],
+)
+def test_values_no_truncation_can_save_fail_the_lead(changes, code, words):
+    lead = dataclasses.replace(ADA, **changes)
+
+    with pytest.raises(MappingError) as raised:
+        map_lead(lead, ExportSettings(), LEAD)
+
+    assert raised.value.code == code
+    assert words in raised.value.message
+    assert "Artisan" in raised.value.message  # says where to fix it
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["o'brien@example.com", "first+tag@Example.COM", "x" * 68 + "@example.com"],
+)
+def test_unusual_but_valid_emails_are_sent(email):
+    record = map_lead(dataclasses.replace(ADA, email=email), ExportSettings(), LEAD)
+
+    assert record.fields["Email"] == email
+
+
+@pytest.mark.parametrize(
+    ("value", "units"),
+    [
+        ("", 0),
+        ("abc", 3),
+        ("é", 1),
+        ("e\u0301", 2),
+        ("漢字", 2),
+        ("👍", 2),
+        ("👍🏽", 4),
+        ("\U00020000", 2),  # CJK Extension B, outside the BMP
+        ("👨\u200d👩\u200d👧", 8),
+    ],
+)
+def test_utf16_length_counts_code_units(value, units):
+    assert utf16_length(value) == units
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "expected"),
+    [
+        ("abcdef", 6, "abcdef"),
+        ("abcdef", 4, "abcd"),
+        ("abcdef", 0, ""),
+        # An emoji is two units: never keep half of it.
+        ("ab👍cd", 3, "ab"),
+        ("ab👍cd", 4, "ab👍"),
+        ("👍👍👍", 5, "👍👍"),
+        # A skin-tone modifier belongs to its emoji.
+        ("ab👍🏽", 5, "ab"),
+        ("ab👍🏽", 6, "ab👍🏽"),
+        # A ZWJ family is one character of eleven units.
+        ("a👨\u200d👩\u200d👧\u200d👦", 11, "a"),
+        ("a👨\u200d👩\u200d👧\u200d👦", 12, "a👨\u200d👩\u200d👧\u200d👦"),
+        # Combining marks stay with their base letter.
+        ("cafe\u0301", 4, "caf"),
+        ("cafe\u0301s", 5, "cafe\u0301"),
+        ("a\u0323\u0302b", 2, ""),
+        ("xa\u0323\u0302b", 3, "x"),
+        # Flags are pairs of regional indicators.
+        ("🇺🇸🇫🇷", 6, "🇺🇸"),
+        ("🇺🇸🇫🇷", 8, "🇺🇸🇫🇷"),
+        # Keycap: digit, variation selector, combining keycap.
+        ("1\ufe0f\u20e3!", 2, ""),
+        # CJK: one unit each in the BMP, two outside it.
+        ("東京都港区", 3, "東京都"),
+        ("\U00020000\U00020001", 3, "\U00020000"),
+        # Precomposed and conjoining Hangul.
+        ("한국어", 2, "한국"),
+        ("\u1112\u1161\u11ab\u1100", 3, "\u1112\u1161\u11ab"),
+        ("\u1112\u1161\u11ab\u1100", 2, ""),
+    ],
+)
+def test_truncation_never_splits_a_character(value, limit, expected):
+    cut = truncate_utf16(value, limit)
+
+    assert cut == expected
+    assert utf16_length(cut) <= limit
+    cut.encode("utf-16-le", errors="strict")  # no lone surrogate
+
+
+def test_grapheme_clusters_of_a_mixed_string():
+    value = "e\u0301a👨\u200d👩\u200d👧b🇺🇸🇫🇷👍🏽\r\n"
+
+    assert grapheme_clusters(value) == [
+        "e\u0301",
+        "a",
+        "👨\u200d👩\u200d👧",
+        "b",
+        "🇺🇸",
+        "🇫🇷",
+        "👍🏽",
+        "\r\n",
+    ]
+
+
+def test_emoji_in_a_name_is_cut_whole_and_reported_in_units():
+    lead = dataclasses.replace(ADA, first_name="A" * 39 + "😀")
+
+    record = map_lead(lead, ExportSettings(), LEAD)
+
+    assert record.fields["FirstName"] == "A" * 39
+    assert record.truncations == (Truncation("FirstName", 41, 39),)
