@@ -53,6 +53,8 @@ def run(options) -> None:
         )
     except KeyboardInterrupt:
         pass
+    except ValueError as error:
+        raise SystemExit(f"sf_emulator: {error}") from None
 
 
 if __name__ == "__main__":
