@@ -135,12 +135,12 @@ def _typed(advanced: dict, key: str, expected: type, default):
 
 
 def settings_problems(settings: ExportSettings, schema: ObjectSchema) -> list[str]:
-    """Say what in `settings` the org cannot accept on new records of `schema`."""
+    """Say which mapped fields the org lacks or will not let the user set.
+
+    Any of these would fail every record, so a run stops on them.
+    """
     problems = []
-    targets = settings.target_fields(schema.name)
-    if settings.attribution_field:
-        targets["attribution"] = settings.attribution_field
-    for canonical, api_name in sorted(targets.items()):
+    for canonical, api_name in sorted(_configured_fields(settings, schema).items()):
         field_schema = schema.get(api_name)
         if field_schema is None:
             problems.append(
@@ -152,18 +152,48 @@ def settings_problems(settings: ExportSettings, schema: ObjectSchema) -> list[st
                 f"{schema.name}.{api_name} (mapped from {canonical}) cannot be set "
                 "by the connected user; grant field access or change the mapping."
             )
-
-    picklist_values = {"LeadSource": [settings.lead_source]}
-    if schema.name == "Lead":
-        picklist_values["Status"] = sorted(set(settings.lead_status.values()))
-    for canonical, values in picklist_values.items():
-        field_schema = schema.get(targets.get(canonical, ""))
-        if field_schema is None or not field_schema.restricted_picklist:
-            continue
-        for value in values:
-            if value not in field_schema.picklist_values:
-                problems.append(
-                    f"{schema.name}.{field_schema.name} has no picklist value "
-                    f"{value!r}; add it in Salesforce or change the configuration."
-                )
     return problems
+
+
+def picklist_problems(settings: ExportSettings, schema: ObjectSchema) -> list[str]:
+    """Say which configured Status or LeadSource values the org's picklists lack.
+
+    Records are still created without such a value (Salesforce then applies
+    the field's default), so these are warnings rather than reasons to stop.
+    """
+    problems = []
+    for api_name, value in sorted(configured_picklist_values(settings, schema)):
+        field_schema = schema.get(api_name)
+        if field_schema is not None and not accepts(field_schema, value):
+            problems.append(
+                f"{schema.name}.{api_name} has no picklist value {value!r}; add it "
+                "in Salesforce or change the configuration."
+            )
+    return problems
+
+
+def configured_picklist_values(
+    settings: ExportSettings, schema: ObjectSchema
+) -> set[tuple[str, str]]:
+    """(field, value) pairs that come from configuration, not from lead data."""
+    targets = settings.target_fields(schema.name)
+    pairs = set()
+    if "LeadSource" in targets:
+        pairs.add((targets["LeadSource"], settings.lead_source))
+    if "Status" in targets:
+        pairs.update((targets["Status"], v) for v in settings.lead_status.values())
+    if settings.attribution_field:
+        pairs.add((settings.attribution_field, settings.attribution_value))
+    return pairs
+
+
+def accepts(field_schema, value: str) -> bool:
+    """Whether a picklist field takes `value`; unrestricted ones take anything."""
+    return not field_schema.restricted_picklist or value in field_schema.picklist_values
+
+
+def _configured_fields(settings: ExportSettings, schema: ObjectSchema) -> dict:
+    targets = settings.target_fields(schema.name)
+    if settings.attribution_field:
+        targets["attribution"] = settings.attribution_field
+    return targets

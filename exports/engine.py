@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from exports import recording, selection
 from exports.apply import apply_creates, person_headers
-from exports.config import ExportConfigError, settings_from_config, settings_problems
+from exports.config import (
+    ExportConfigError,
+    picklist_problems,
+    settings_from_config,
+    settings_problems,
+)
 from exports.describe import load_schema
 from exports.lookup import find_people_by_email
 from exports.message_sync import sync_emails
@@ -211,6 +216,8 @@ def _export_leads(run, client, export_trigger, export_settings, progress) -> Non
     problems = settings_problems(export_settings, schema)
     if problems:
         raise ExportConfigError(" ".join(problems))
+    for warning in picklist_problems(export_settings, schema):
+        logger.warning("Run %s of account %s: %s", run.pk, run.account.slug, warning)
 
     done = 0
     for leads in selection.unlinked_lead_batches(

@@ -8,7 +8,7 @@ the query itself rather than by a count of values.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from simple_salesforce.format import format_soql, quote_soql_value
 
@@ -48,14 +48,14 @@ def chunked_queries(
     URL encoding works character by character, so the encoded query is the sum
     of its encoded parts; each value's share is measured once.
     """
-    base = encoded_length(format_soql(template, [])) - encoded_length("()")
+    empty = encoded_length(format_soql(template, []))
     chunk: list[str] = []
-    size = base + encoded_length("()")
+    size = empty
     for value in dict.fromkeys(values):
-        share = encoded_length(quote_soql_value(value) + ",")
+        share = len(quote_plus(quote_soql_value(value) + ","))
         if chunk and size + share > limit:
             yield format_soql(template, chunk)
-            chunk, size = [], base + encoded_length("()")
+            chunk, size = [], empty
         chunk.append(value)
         size += share
     if chunk:

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from exports.config import ExportSettings
+from exports.config import ExportSettings, accepts, configured_picklist_values
 from exports.describe import ObjectSchema
 
 # Company is required on a Lead, but an empty company name tells the sales team
@@ -132,9 +132,33 @@ def map_lead(
             fields[api_name] = value
     if settings.attribution_field:
         fields[settings.attribution_field] = settings.attribution_value
+    notes.extend(_drop_unknown_choices(fields, settings, schema))
 
     fields, truncations = fit_to_schema(fields, schema)
     return MappedRecord(sobject, fields, tuple(truncations), tuple(notes))
+
+
+def _drop_unknown_choices(
+    fields: dict[str, object], settings: ExportSettings, schema: ObjectSchema
+) -> list[str]:
+    # A configured choice the org lacks (say "Qualified" in an org with the
+    # classic four statuses) would fail every record; leaving it out lets
+    # Salesforce apply the field's default, and the note says what happened.
+    notes = []
+    for api_name, value in sorted(configured_picklist_values(settings, schema)):
+        field_schema = schema.get(api_name)
+        if (
+            fields.get(api_name) == value
+            and field_schema
+            and not accepts(field_schema, value)
+        ):
+            del fields[api_name]
+            notes.append(
+                f"{api_name} {value!r} is not in this org's picklist, so it was left "
+                "out and Salesforce applied the field's default, if any. Add the "
+                "value in Salesforce or change it in the advanced configuration."
+            )
+    return notes
 
 
 def check_email(email: str, schema: ObjectSchema) -> None:

@@ -1,0 +1,85 @@
+"""Fixtures of the export tests: an emulated org over HTTPS and a connection to it."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from exports.describe import clear_schema_cache
+from integrations.models import SalesforceConnection
+from outreach.models import Lead, Message
+from sf_emulator.process import EmulatorProcess
+
+
+@pytest.fixture(autouse=True)
+def _fresh_schema_cache():
+    clear_schema_cache()
+    yield
+    clear_schema_cache()
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    with EmulatorProcess() as process:
+        yield process
+
+
+@pytest.fixture
+def org_config():
+    """The configuration of the test's org; override to add fields or picklists."""
+    return {"name": "Export Test Org"}
+
+
+@pytest.fixture
+def emulator_org(emulator, org_config) -> dict:
+    return emulator.control.create_org(**org_config)
+
+
+@pytest.fixture
+def sf(emulator, emulator_org):
+    """simple-salesforce logged in to the test's org, to read back what arrived."""
+    return emulator.control.simple_salesforce(emulator_org)
+
+
+@pytest.fixture
+def connected_account(account, emulator, emulator_org, settings):
+    """`account` connected to the test's org, the way OAuth would leave it."""
+    settings.SALESFORCE_CA_BUNDLE = emulator.ca_path
+    settings.SALESFORCE_API_VERSION = "62.0"
+    token = emulator.control.password_token(
+        emulator_org["username"], emulator_org["password"]
+    )
+    SalesforceConnection.objects.create(
+        account=account,
+        org_id=emulator_org["org_id"],
+        instance_url=token["instance_url"],
+        login_url=emulator.base_url,
+        salesforce_user_id=emulator_org["user_id"],
+        access_token=token["access_token"],
+        refresh_token=token.get("refresh_token", ""),
+    )
+    return account
+
+
+def add_lead(account, email, *, campaign=None, **values) -> Lead:
+    """A lead in the account's first campaign (or `campaign`), with sane defaults."""
+    values.setdefault("first_name", "Ada")
+    values.setdefault("last_name", "Lovelace")
+    values.setdefault("company_name", "Analytical Engines")
+    return Lead.objects.create(
+        campaign=campaign or account.campaigns.first(), email=email, **values
+    )
+
+
+def add_email(lead, identifier, *, inbound=False, minutes=0, **values) -> Message:
+    values.setdefault("subject", "Quick question")
+    values.setdefault("body_text", "Hello there")
+    return Message.objects.create(
+        lead=lead,
+        message_identifier=identifier,
+        channel=Message.Channel.EMAIL,
+        direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
+        from_address=lead.email if inbound else "rep@artisan.example",
+        to_address="rep@artisan.example" if inbound else lead.email,
+        sent_at=datetime(2026, 1, 5, 9, 30, tzinfo=UTC) + timedelta(minutes=minutes),
+        **values,
+    )
