@@ -38,7 +38,7 @@ DRAFT_EMAIL_STATUS = "5"
 
 @dataclass
 class OrgContext:
-    """Who is writing to which org, and the request headers that change saves."""
+    """The running user, the org, and the request headers that change saves."""
 
     storage: Storage
     org: dict
@@ -118,9 +118,9 @@ def _new_record(
 def _owner(context: OrgContext, object_name: str, requested: str | None) -> str:
     """Return the owner of a new record.
 
-    With Sforce-Auto-Assign on (the default), the org's lead assignment rule,
-    when one is configured, decides a Lead's owner; otherwise the owner is the
-    one sent, or the running user.
+    With Sforce-Auto-Assign on (the default), the org's lead assignment rule
+    decides a Lead's owner when the org has one. Otherwise the owner is the
+    one sent, or else the running user.
     """
     rule_owner = context.org["config"].get("assignment_rule_owner")
     if object_name == "Lead" and context.auto_assign and rule_owner:

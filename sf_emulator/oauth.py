@@ -1,6 +1,6 @@
 """OAuth 2.0 endpoints: authorize (consent page), token, userinfo, revoke.
 
-Errors follow Salesforce: the token endpoint answers 400 with a JSON object
+Errors follow Salesforce: the token endpoint returns 400 with a JSON object
 {"error", "error_description"}; the authorize endpoint redirects back with
 those as query parameters, except when the client or its callback URL cannot
 be trusted, where it shows an error page instead.

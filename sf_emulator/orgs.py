@@ -1,9 +1,9 @@
 """Creating orgs: validating their configuration, the admin user, the demo org.
 
-An org's configuration is plain JSON stored with it: custom fields per
-object, picklist overrides keyed "Object.Field", whether the standard
-duplicate rules are on, the daily API request limit, and optionally the user
-that the lead assignment rule assigns new Leads to.
+An org's configuration is plain JSON stored with it. It lists custom fields
+per object and picklist overrides keyed "Object.Field". It also says whether
+the standard duplicate rules are on, sets the daily API request limit, and
+may name the user that the lead assignment rule gives new Leads to.
 """
 
 import logging
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_ORG_NAME = "Artisan Demo Org"
 DEMO_USERNAME = "admin@demo-org.example"
-# The demo login is public by design: the emulator holds no real data.
+# The demo login is public by design because the emulator contains no real data.
 DEMO_PASSWORD = "demo-password"  # noqa: S105
 DEFAULT_API_LIMIT = 15000
 CONFIG_KEYS = {

@@ -49,7 +49,7 @@ class EmulatorProcess:
         self._output: list[str] = []
 
     def start(self) -> "EmulatorProcess":
-        """Start the process and wait until /_emulator/health answers.
+        """Start the process and wait until /_emulator/health responds.
 
         Raises EmulatorStartError, with the process output, when it exits or
         does not become healthy within startup_timeout seconds.
@@ -87,7 +87,7 @@ class EmulatorProcess:
             except requests.RequestException:
                 time.sleep(0.1)
         self.stop()
-        raise EmulatorStartError(self._failure("did not answer /_emulator/health"))
+        raise EmulatorStartError(self._failure("did not respond on /_emulator/health"))
 
     def _read_output(self, ready: threading.Event) -> None:
         for line in self._process.stdout:

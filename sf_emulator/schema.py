@@ -217,7 +217,7 @@ class ObjectSpec:
 
 @dataclass
 class ObjectSchema:
-    """An object's fields as one org sees them, with case-insensitive lookup."""
+    """An object's fields as configured for one org, with case-insensitive lookup."""
 
     spec: ObjectSpec
     fields: dict[str, Field] = field(default_factory=dict)
@@ -954,9 +954,9 @@ def lead_status_records(org_config: dict) -> list[dict]:
 def converted_lead_status(org_config: dict) -> str:
     """Return the Lead Status value that conversion sets.
 
-    The org's "Lead.Status" picklist may name it with "converted"; otherwise it
-    is the first value that mentions being converted and is not "Not
-    Converted", or failing that the last value.
+    The org's "Lead.Status" picklist may name it with the "converted" key.
+    Otherwise it is the first value containing "converted" but not "not
+    converted", and failing that the last value.
     """
     override = org_config.get("picklists", {}).get("Lead.Status", {})
     if override.get("converted"):

@@ -29,7 +29,7 @@ DEFAULT_CLIENT_ID = "artisan-local-client"
 DEFAULT_CLIENT_SECRET = "artisan-local-secret"  # noqa: S105
 CONNECTED_APP_NAME = "Artisan Salesforce Integration"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "var" / "emulator"
-# Salesforce answers 414 when the URI exceeds 16,384 bytes.
+# Salesforce returns 414 when the URI exceeds 16,384 bytes.
 MAX_URI_BYTES = 16_384
 # NOTE: Salesforce documents 431 for a URI and headers together over 16,384
 # bytes, which would reject every 16,384-byte URI; the emulator checks the

@@ -1,6 +1,6 @@
 """The emulator's own storage: one SQLite file in the data directory.
 
-It holds orgs, users, connected apps, OAuth codes and tokens, records and API
+It contains orgs, users, connected apps, OAuth codes and tokens, records and API
 counters. One connection serves every thread, guarded by a re-entrant lock;
 `transaction()` groups writes so that an all-or-none request can roll back.
 Tokens, codes and passwords are stored only as hashes.

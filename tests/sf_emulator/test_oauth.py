@@ -402,3 +402,16 @@ def test_revoke_refresh_token_kills_its_access_tokens(http, emulator, org):
 def test_local_callbacks_are_allowed(http, emulator, callback):
     response = authorize_page(http, emulator, redirect_uri=callback)
     assert response.status_code == 200
+
+
+def test_identity_url(http, token, org):
+    response = http.get(
+        token["id"], headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == token["id"]
+    assert body["user_id"] == org["user_id"]
+    assert body["organization_id"] == org["org_id"]
+    assert body["username"] == org["username"]

@@ -126,7 +126,7 @@ def uri_of_length(api, length: int) -> str:
 def test_uri_at_limit_reaches_the_api(api):
     response = api.get(uri_of_length(api, 16_384))
 
-    # The query engine answers, whether or not it accepts the long literal.
+    # The query engine responds, whether or not it accepts the long literal.
     assert response.status_code in (200, 400)
     assert response.headers["Content-Type"].startswith("application/json")
     assert "Sforce-Limit-Info" in response.headers

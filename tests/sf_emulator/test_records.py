@@ -7,6 +7,7 @@ from simple_salesforce import format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from sf_emulator import ids
+from sf_emulator.client import EmulatorError
 
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
 
@@ -557,3 +558,44 @@ def test_versions(http, api, emulator):
     assert api.get(api.base.replace("v62.0", "v67.0") + "/limits").status_code == 200
     assert api.get(api.base.replace("v62.0", "v68.0") + "/limits").status_code == 404
     assert api.get("/").json()["query"] == "/services/data/v62.0/query"
+
+
+def test_email_cc_and_from_ids(sf, org):
+    contact_id = sf.Contact.create({"LastName": "C", "Email": "c@x.co"})["id"]
+    email_id = sf.EmailMessage.create(
+        {
+            "Subject": "Re",
+            "Status": "3",
+            "Incoming": True,
+            "FromId": contact_id,
+            "CcIds": [org["user_id"]],
+        }
+    )["id"]
+
+    relations = sf.query(
+        format_soql(
+            "SELECT RelationType, RelationObjectType FROM EmailMessageRelation "
+            "WHERE EmailMessageId = {} ORDER BY RelationType",
+            email_id,
+        )
+    )["records"]
+    activity = sf.Task.get(sf.EmailMessage.get(email_id)["ActivityId"])
+
+    assert [(r["RelationType"], r["RelationObjectType"]) for r in relations] == [
+        ("CcAddress", "User"),
+        ("FromAddress", "Contact"),
+    ]
+    assert activity["WhoId"] == contact_id
+
+
+def test_converting_twice_is_rejected(sf, emulator, org):
+    lead_id = sf.Lead.create({"LastName": "L", "Company": "C"})["id"]
+    emulator.control.convert_lead(org["org_id"], lead_id)
+
+    with pytest.raises(EmulatorError, match="CANNOT_UPDATE_CONVERTED_LEAD"):
+        emulator.control.convert_lead(org["org_id"], lead_id)
+
+
+def test_control_api_unknown_org(emulator):
+    with pytest.raises(EmulatorError, match="404"):
+        emulator.control.api_calls("00D000000000000AAA")
