@@ -26,6 +26,10 @@ MAX_VERSION = 67
 SEASONS = ("Winter", "Spring", "Summer")
 MAX_COLLECTION_RECORDS = 200
 MAX_COMPOSITE_SUBREQUESTS = 25
+# At most this many subrequests of one composite may be queries or sObject
+# Collections operations.
+MAX_COMPOSITE_QUERIES = 5
+QUERY_OR_COLLECTION_URL = re.compile(r"/(query|queryAll|composite/sobjects)\b")
 DEFAULT_BATCH_SIZE = 2000
 MIN_BATCH_SIZE = 200
 # Salesforce keeps query cursors for two days; the emulator keeps them in
@@ -55,8 +59,7 @@ def release_label(version: int) -> str:
     return f"{SEASONS[season]} '{15 + years}"
 
 
-def versions(base_url: str) -> list[dict]:
-    del base_url
+def versions() -> list[dict]:
     return [
         {
             "label": release_label(number),
@@ -150,8 +153,9 @@ def method_not_allowed(method: str, allowed: list[str]) -> ApiError:
 
 
 class RestApi:
-    def __init__(self, emulator):
-        self.emulator = emulator
+    """The REST resources of one emulator, with its open query cursors."""
+
+    def __init__(self):
         self.cursors = QueryCursors()
 
     # Routing
@@ -607,6 +611,17 @@ class RestApi:
             )
         for subrequest in subrequests:
             _check_subrequest(subrequest)
+        queries = [
+            subrequest
+            for subrequest in subrequests
+            if QUERY_OR_COLLECTION_URL.search(subrequest["url"])
+        ]
+        if len(queries) > MAX_COMPOSITE_QUERIES:
+            raise ApiError.single(
+                "INVALID_INPUT",
+                f"Max. number of query or sObject Collections subrequests allowed "
+                f"is {MAX_COMPOSITE_QUERIES}",
+            )
         all_or_none = bool(body.get("allOrNone", False))
         responses: list[dict] = []
         try:
@@ -764,8 +779,6 @@ def _resolve_reference(expression: str, results: dict) -> object:
         raise ApiError.single(
             "PROCESSING_HALTED",
             f"Invalid reference specified. No value for {expression} found in "
-            f"{reference_id}. Provided referenceId ('{reference_id}') must start "
-            "with a letter or a number, and it can contain only letters, numbers "
-            "and underscores ('_').",
+            f"{reference_id}.",
         )
     return value

@@ -58,7 +58,7 @@ class Emulator:
         self.storage = Storage(data_dir / "emulator.sqlite3")
         self.storage.save_connected_app(client_id, client_secret, CONNECTED_APP_NAME)
         orgs.ensure_demo_org(self.storage)
-        self.rest = rest.RestApi(self)
+        self.rest = rest.RestApi()
         self.oauth = oauth.OAuthEndpoints(self)
         self.control = ControlApi(self)
 
@@ -105,7 +105,7 @@ class Emulator:
             if path.startswith("/services/oauth2/") or path.startswith("/id/"):
                 return self.oauth.handle(request)
             if path.rstrip("/") == "/services/data":
-                return json_response(rest.versions(self.base_url))
+                return json_response(rest.versions())
             if path.startswith("/services/data/"):
                 return self.handle_rest(request)
         except Exception:

@@ -213,3 +213,35 @@ def test_composite_counts_as_one_call(api, emulator, org):
 
     assert calls["total"] == 2
     assert calls["by_endpoint"] == {"POST composite": 1, "POST sobjects/Lead": 1}
+
+
+def test_composite_subrequest_limits(api):
+    query = {
+        "method": "GET",
+        "url": "/services/data/v62.0/query?q=SELECT+Id+FROM+Lead",
+        "referenceId": "q",
+    }
+    too_many = [{**query, "referenceId": f"q{n}"} for n in range(26)]
+    six_queries = too_many[:6]
+
+    for subrequests in (too_many, six_queries):
+        response = api.post("/composite", json={"compositeRequest": subrequests})
+        assert response.status_code == 400
+        assert response.json()[0]["errorCode"] == "INVALID_INPUT"
+    five = api.post("/composite", json={"compositeRequest": too_many[:5]})
+    assert five.status_code == 200
+
+
+def test_composite_dependant_of_failure_is_skipped(api):
+    body = email_composite("not-an-id")
+    body["allOrNone"] = False
+    body["compositeRequest"][0]["body"]["Status"] = "Nonsense"
+
+    email, relation = api.post("/composite", json=body).json()["compositeResponse"]
+
+    assert email["httpStatusCode"] == 400
+    assert relation["httpStatusCode"] == 400
+    assert relation["body"][0]["errorCode"] == "PROCESSING_HALTED"
+    assert relation["body"][0]["message"] == (
+        "Invalid reference specified. No value for refEmail.id found in refEmail."
+    )
