@@ -149,6 +149,9 @@ SOCIALACCOUNT_AUTO_SIGNUP = False
 # Tokens live only in integrations.SalesforceConnection, encrypted; allauth's
 # SocialToken table would keep them in plain text.
 SOCIALACCOUNT_STORE_TOKENS = False
+# Completes a Salesforce authorization as a stored connection (never a login)
+# and gives the token exchange a session that trusts SALESFORCE_CA_BUNDLE.
+SOCIALACCOUNT_ADAPTER = "integrations.oauth.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {
     "salesforce": {
         "APP": {

@@ -623,6 +623,42 @@ def request_token(
     )
 
 
+def fetch_userinfo(
+    login_url: str, access_token: str, *, session: requests.Session | None = None
+) -> dict:
+    """Return the OpenID userinfo of the user who authorized the access token.
+
+    Raises SalesforceAuthError when Salesforce rejects the token,
+    SalesforceTransientError when the request fails or times out.
+    """
+    session = session or new_session()
+    url = _oauth_url(login_url, "userinfo")
+    try:
+        # The token goes in the header, not in ?oauth_token=, so that it never
+        # appears in a URL that proxies or access logs record.
+        response = session.get(
+            url,
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=settings.SALESFORCE_TIMEOUT_SECONDS,
+            verify=ca_bundle(),
+        )
+    except requests.RequestException as error:
+        raise SalesforceTransientError(
+            f"The request to {url} failed: {error}"
+        ) from error
+    logger.info("Salesforce GET %s -> %s", urlsplit(url).path, response.status_code)
+    body = _json_or_none(response)
+    if response.status_code == 200 and isinstance(body, dict):
+        return body
+    error_class = (
+        SalesforceTransientError if response.status_code >= 500 else SalesforceAuthError
+    )
+    raise error_class(
+        f"{url} rejected the access token: {(response.text or '').strip()[:200]}",
+        status=response.status_code,
+    )
+
+
 def revoke_token(
     login_url: str, token: str, *, session: requests.Session | None = None
 ):

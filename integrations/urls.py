@@ -10,4 +10,19 @@ urlpatterns = [
         views.salesforce_settings,
         name="salesforce_settings",
     ),
+    path(
+        "settings/integrations/salesforce/connect/",
+        views.salesforce_connect,
+        name="salesforce_connect",
+    ),
+    path(
+        "settings/integrations/salesforce/disconnect/",
+        views.salesforce_disconnect,
+        name="salesforce_disconnect",
+    ),
+    path(
+        "settings/integrations/salesforce/export/",
+        views.export_settings,
+        name="salesforce_export_settings",
+    ),
 ]

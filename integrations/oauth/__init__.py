@@ -1,0 +1,1 @@
+"""The OAuth web-server flow that connects an account to a Salesforce org."""

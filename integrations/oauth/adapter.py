@@ -1,0 +1,56 @@
+"""The socialaccount adapter: Salesforce logins only ever connect an org."""
+
+import functools
+
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthError
+from django.conf import settings
+
+from integrations.client import new_session
+from integrations.oauth import flows
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Turn every completed Salesforce authorization into a stored connection.
+
+    allauth's login, signup and connect steps never run for Salesforce: the
+    customer is already logged in to Artisan, and the org is not a login.
+    """
+
+    def get_requests_session(self):
+        # The token exchange must trust the same CA as the REST client, and
+        # REQUESTS_CA_BUNDLE must not override it.
+        session = new_session()
+        session.request = functools.partial(
+            session.request, timeout=settings.SALESFORCE_TIMEOUT_SECONDS
+        )
+        return session
+
+    def is_open_for_signup(self, request, sociallogin):
+        return False
+
+    def pre_social_login(self, request, sociallogin):
+        if sociallogin.account.provider != "salesforce":
+            return super().pre_social_login(request, sociallogin)
+        raise ImmediateHttpResponse(flows.finish_connect(request, sociallogin))
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        if provider.id != "salesforce":
+            return super().on_authentication_error(
+                request, provider, error, exception, extra_context
+            )
+        oauth_error = request.GET.get("error", "")
+        description = request.GET.get("error_description", "")
+        if not oauth_error and exception is not None:
+            oauth_error, description = flows.oauth_error_from_exception(exception)
+        elif not oauth_error:
+            if (extra_context or {}).get("state") is None:
+                oauth_error = "invalid_state"
+            else:
+                oauth_error = "cancelled" if error == AuthError.CANCELLED else "unknown"
+        raise ImmediateHttpResponse(
+            flows.fail_connect(request, error=oauth_error, description=description)
+        )

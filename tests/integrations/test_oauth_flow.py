@@ -1,0 +1,358 @@
+"""The OAuth web-server flow against the emulator, from Connect to a stored connection.
+
+The Django side runs in the Django test client (whose host the emulator accepts
+as a callback); the emulator's consent page is filled in over HTTPS with
+requests, as a person would in a browser.
+"""
+
+import json
+
+import pytest
+import requests
+from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.db import connection as db_connection
+from django.urls import reverse
+
+from integrations.client import (
+    SalesforceAuthError,
+    SalesforceClient,
+    new_session,
+    request_token,
+)
+from integrations.models import SalesforceConnection
+from sf_emulator import consent
+from sf_emulator.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+pytestmark = pytest.mark.django_db
+
+CONNECT_URL = "/settings/integrations/salesforce/connect/"
+DISCONNECT_URL = "/settings/integrations/salesforce/disconnect/"
+
+
+def start_connect(client, emulator, **fields):
+    response = client.post(
+        CONNECT_URL, {"account": "acme", "login_host": "configured", **fields}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(emulator.base_url)
+    return response["Location"]
+
+
+def connect(client, emulator, org, *, allow=True):
+    """Click Connect, approve on the consent page, follow the callback."""
+    authorize_url = start_connect(client, emulator)
+    callback_url = consent.approve(
+        new_session(),
+        authorize_url,
+        ca_path=emulator.ca_path,
+        username=org["username"],
+        password=org["password"],
+        allow=allow,
+    )
+    assert callback_url.startswith("http://testserver/accounts/salesforce/login/")
+    return client.get(callback_url.removeprefix("http://testserver"))
+
+
+def refresh_grant(emulator, refresh_token):
+    return request_token(
+        emulator.base_url,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET,
+        },
+    )
+
+
+@pytest.fixture
+def member_client(client, account, salesforce_settings):
+    client.force_login(account.member)
+    return client
+
+
+def test_connect_stores_connection(member_client, account, emulator, emulator_org):
+    users_before = get_user_model().objects.count()
+
+    response = connect(member_client, emulator, emulator_org)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/settings/integrations/salesforce/?account=acme"
+    stored = SalesforceConnection.objects.get(account=account)
+    assert stored.state == SalesforceConnection.State.CONNECTED
+    assert stored.org_id == emulator_org["org_id"]
+    assert stored.instance_url == emulator_org["instance_url"].rstrip("/")
+    assert stored.login_url == emulator.base_url
+    assert stored.salesforce_user_id == emulator_org["user_id"]
+    assert stored.salesforce_username == emulator_org["username"]
+    assert stored.authorized_by == account.member
+    assert stored.is_sandbox is False
+    assert stored.previous_org_id == ""
+    assert get_user_model().objects.count() == users_before
+    assert int(member_client.session["_auth_user_id"]) == account.member.pk
+
+
+def test_connected_tokens_work(member_client, account, emulator, emulator_org):
+    connect(member_client, emulator, emulator_org)
+    stored = SalesforceConnection.objects.get(account=account)
+
+    limits = SalesforceClient(stored).limits()
+    refreshed = refresh_grant(emulator, stored.refresh_token)
+
+    assert "DailyApiRequests" in limits
+    assert refreshed["access_token"]
+
+
+def test_tokens_never_stored_in_plain_text(
+    member_client, account, emulator, emulator_org
+):
+    connect(member_client, emulator, emulator_org)
+    stored = SalesforceConnection.objects.get(account=account)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token, refresh_token FROM integrations_salesforceconnection"
+        )
+        [(raw_access, raw_refresh)] = cursor.fetchall()
+        cursor.execute("SELECT COUNT(*) FROM socialaccount_socialtoken")
+        [(social_tokens,)] = cursor.fetchall()
+
+    assert stored.access_token and stored.refresh_token
+    assert stored.access_token not in raw_access
+    assert stored.refresh_token not in raw_refresh
+    assert raw_access.startswith("gAAAAA")
+    assert raw_refresh.startswith("gAAAAA")
+    assert social_tokens == 0
+    assert SocialToken.objects.count() == 0
+    assert SocialAccount.objects.count() == 0
+    for session in Session.objects.all():
+        decoded = json.dumps(session.get_decoded())
+        assert stored.access_token not in decoded
+        assert stored.refresh_token not in decoded
+
+
+def test_app_not_installed_explained(
+    member_client, account, emulator, emulator_org, settings
+):
+    settings.SALESFORCE_PACKAGE_INSTALL_URL = (
+        "https://login.salesforce.com/packaging/installPackage.apexp?p0=04t000000000001"
+    )
+    emulator.control.set_faults(emulator_org["org_id"], app_installed=False)
+
+    response = connect(member_client, emulator, emulator_org)
+    page = member_client.get(response["Location"])
+
+    assert response["Location"] == "/settings/integrations/salesforce/?account=acme"
+    assert not SalesforceConnection.objects.filter(account=account).exists()
+    text = page.content.decode()
+    assert "not installed in your Salesforce org" in text
+    assert "Setup → Connected Apps OAuth Usage" in text
+    assert settings.SALESFORCE_CONNECTED_APP_NAME in text
+    assert "installPackage.apexp?p0=04t000000000001" in text
+    assert "app must be installed into org" in text
+
+
+def test_app_not_installed_without_package(
+    member_client, emulator, emulator_org, settings
+):
+    settings.SALESFORCE_PACKAGE_INSTALL_URL = ""
+    emulator.control.set_faults(emulator_org["org_id"], app_installed=False)
+
+    response = connect(member_client, emulator, emulator_org)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "Setup → Connected Apps OAuth Usage" in text
+    assert "Install the package" not in text
+
+
+def test_error_shown_only_once(member_client, emulator, emulator_org):
+    emulator.control.set_faults(emulator_org["org_id"], app_installed=False)
+    response = connect(member_client, emulator, emulator_org)
+
+    first = member_client.get(response["Location"]).content.decode()
+    second = member_client.get(response["Location"]).content.decode()
+
+    assert "not installed in your Salesforce org" in first
+    assert "not installed in your Salesforce org" not in second
+
+
+def test_denied_access_explained(member_client, account, emulator, emulator_org):
+    response = connect(member_client, emulator, emulator_org, allow=False)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "The connection was cancelled" in text
+    assert "access_denied" in text
+    assert not SalesforceConnection.objects.filter(account=account).exists()
+
+
+def test_reused_code_explained(member_client, account, emulator, emulator_org):
+    authorize_url = start_connect(member_client, emulator)
+    callback_url = consent.approve(
+        new_session(),
+        authorize_url,
+        ca_path=emulator.ca_path,
+        username=emulator_org["username"],
+        password=emulator_org["password"],
+    )
+    callback_path = callback_url.removeprefix("http://testserver")
+    member_client.get(callback_path)
+    SalesforceConnection.objects.all().delete()
+
+    replay = member_client.get(callback_path)
+    text = member_client.get(replay["Location"]).content.decode()
+
+    assert "The connection attempt expired" in text
+    assert not SalesforceConnection.objects.exists()
+
+
+def test_reconnect_same_org_keeps_row(member_client, account, emulator, emulator_org):
+    connect(member_client, emulator, emulator_org)
+    first = SalesforceConnection.objects.get(account=account)
+
+    connect(member_client, emulator, emulator_org)
+    second = SalesforceConnection.objects.get(account=account)
+
+    assert second.pk == first.pk
+    assert second.org_id == first.org_id
+    assert second.previous_org_id == ""
+    assert second.refresh_token != first.refresh_token
+    with pytest.raises(SalesforceAuthError) as raised:
+        refresh_grant(emulator, first.refresh_token)
+    assert raised.value.error_code == "invalid_grant"
+
+
+def test_reconnect_other_org_shows_notice(
+    member_client, account, emulator, emulator_org
+):
+    connect(member_client, emulator, emulator_org)
+    other_org = emulator.control.create_org(name="Other Org")
+
+    response = connect(member_client, emulator, other_org)
+    stored = SalesforceConnection.objects.get(account=account)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert stored.org_id == other_org["org_id"]
+    assert stored.previous_org_id == emulator_org["org_id"]
+    assert (
+        f"Links to org {emulator_org['org_id']} are kept; exporting now starts "
+        f"fresh for org {other_org['org_id']}." in text
+    )
+
+
+def test_disconnect_revokes(member_client, account, emulator, emulator_org):
+    connect(member_client, emulator, emulator_org)
+    connected = SalesforceConnection.objects.get(account=account)
+
+    response = member_client.post(DISCONNECT_URL, {"account": "acme"})
+    stored = SalesforceConnection.objects.get(account=account)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert stored.state == SalesforceConnection.State.DISCONNECTED
+    assert stored.access_token == ""
+    assert stored.refresh_token == ""
+    assert stored.org_id == emulator_org["org_id"]
+    assert "revoked Artisan" in text
+    with pytest.raises(SalesforceAuthError) as raised:
+        refresh_grant(emulator, connected.refresh_token)
+    assert raised.value.error_code == "invalid_grant"
+
+
+def test_reconnect_after_disconnect_same_org(
+    member_client, account, emulator, emulator_org
+):
+    connect(member_client, emulator, emulator_org)
+    member_client.post(DISCONNECT_URL, {"account": "acme"})
+
+    connect(member_client, emulator, emulator_org)
+    stored = SalesforceConnection.objects.get(account=account)
+
+    assert stored.state == SalesforceConnection.State.CONNECTED
+    assert stored.previous_org_id == ""
+    assert SalesforceClient(stored).limits()
+
+
+def test_callback_without_login_connects_nothing(
+    client, account, emulator, emulator_org, salesforce_settings
+):
+    client.force_login(account.member)
+    authorize_url = start_connect(client, emulator)
+    callback_url = consent.approve(
+        new_session(),
+        authorize_url,
+        ca_path=emulator.ca_path,
+        username=emulator_org["username"],
+        password=emulator_org["password"],
+    )
+    client.logout()
+
+    response = client.get(callback_url.removeprefix("http://testserver"))
+
+    assert response.status_code in (302, 200)
+    assert not SalesforceConnection.objects.exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_invalid_my_domain_rejected(member_client, account):
+    response = member_client.post(
+        CONNECT_URL,
+        {
+            "account": "acme",
+            "login_host": "my_domain",
+            "my_domain": "https://evil.example.com",
+        },
+    )
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert response["Location"] == "/settings/integrations/salesforce/?account=acme"
+    assert "is not a Salesforce host" in text
+
+
+def test_my_domain_used_as_authorize_host(member_client, account):
+    response = member_client.post(
+        CONNECT_URL,
+        {
+            "account": "acme",
+            "login_host": "my_domain",
+            "my_domain": "https://acme.lightning.force.com/lightning/page/home",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(
+        "https://acme.my.salesforce.com/services/oauth2/authorize?"
+    )
+    assert "api" in response["Location"]
+    assert "refresh_token" in response["Location"]
+    assert "code_challenge=" in response["Location"]
+
+
+def test_anonymous_connect_redirects_to_login(client, account):
+    response = client.post(CONNECT_URL, {"account": "acme", "login_host": "production"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scripted_consent_against_live_server(
+    live_server, account, emulator, emulator_org, salesforce_settings, client
+):
+    client.force_login(account.member)
+    browser = requests.Session()
+    browser.trust_env = False
+    browser.cookies.set("sessionid", client.cookies["sessionid"].value)
+
+    final = consent.connect_salesforce(
+        browser,
+        live_server.url,
+        ca_path=emulator.ca_path,
+        username=emulator_org["username"],
+        password=emulator_org["password"],
+        account_slug="acme",
+    )
+
+    assert final.status_code == 200
+    assert f"Connected Salesforce org {emulator_org['org_id']}" in final.text
+    stored = SalesforceConnection.objects.get(account=account)
+    assert stored.org_id == emulator_org["org_id"]
