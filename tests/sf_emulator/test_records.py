@@ -1,6 +1,7 @@
 """Single-record create, read, update and delete, with Salesforce's validation."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from simple_salesforce import format_soql
@@ -599,3 +600,16 @@ def test_converting_twice_is_rejected(sf, emulator, org):
 def test_control_api_unknown_org(emulator):
     with pytest.raises(EmulatorError, match="404"):
         emulator.control.api_calls("00D000000000000AAA")
+
+
+def test_concurrent_creates(api):
+    def create(number: int) -> int:
+        body = {"LastName": f"Parallel{number}", "Company": "C"}
+        return api.post("/sobjects/Lead/", json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(40)))
+
+    assert statuses == [201] * 40
+    count = api.get("/query", params={"q": "SELECT COUNT() FROM Lead"}).json()
+    assert count["totalSize"] == 40
