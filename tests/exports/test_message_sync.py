@@ -1,0 +1,125 @@
+"""EmailMessage payloads and the plan of which emails to create or link."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from exports.mapping import Truncation, utf16_length
+from exports.message_sync import (
+    TRUNCATION_MARKER,
+    MessageData,
+    email_message_payload,
+    plan_messages,
+    prefixed_subject,
+    salesforce_datetime,
+)
+from exports.planning import Action
+from tests.exports.schemas import EMAIL_MESSAGE
+
+LEAD_RECORD = "00Q000000000001AAA"
+
+
+def message(message_id=1, direction="outbound", **values):
+    defaults = {
+        "lead_id": 7,
+        "identifier": f"<m{message_id}@mail.example>",
+        "subject": "Hello",
+        "body_text": "Plain body",
+        "body_html": "<p>Plain body</p>",
+        "from_address": "rep@artisan.example",
+        "to_address": "ada@example.com",
+        "sent_at": datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC),
+    }
+    defaults.update(values)
+    return MessageData(message_id=message_id, direction=direction, **defaults)
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Hello", "[Artisan AI] Hello"),
+        ("[Artisan AI] Hello", "[Artisan AI] Hello"),
+        ("  Re: Hello ", "[Artisan AI] Re: Hello"),
+        ("", "[Artisan AI] (no subject)"),
+        ("[Artisan AI]", "[Artisan AI]"),
+    ],
+)
+def test_subject_is_prefixed_once(subject, expected):
+    assert prefixed_subject(subject) == expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2026, 1, 1, 12, 0, tzinfo=UTC), "2026-01-01T12:00:00.000+0000"),
+        (
+            datetime(
+                2026, 1, 1, 14, 30, 5, 999999, tzinfo=timezone(timedelta(hours=2))
+            ),
+            "2026-01-01T12:30:05.999+0000",
+        ),
+    ],
+)
+def test_datetimes_are_sent_in_salesforces_form(moment, text):
+    assert salesforce_datetime(moment) == text
+
+
+def test_outbound_email_names_the_person_as_recipient():
+    payload, truncations = email_message_payload(message(), LEAD_RECORD, EMAIL_MESSAGE)
+
+    assert payload == {
+        "attributes": {"type": "EmailMessage"},
+        "Subject": "[Artisan AI] Hello",
+        "Incoming": False,
+        "MessageDate": "2026-01-01T12:00:00.123+0000",
+        "Status": "3",
+        "MessageIdentifier": "<m1@mail.example>",
+        "FromAddress": "rep@artisan.example",
+        "ToAddress": "ada@example.com",
+        "ToIds": [LEAD_RECORD],
+        "TextBody": "Plain body",
+        "HtmlBody": "<p>Plain body</p>",
+    }
+    assert truncations == []
+
+
+def test_inbound_email_names_the_person_as_sender():
+    payload, _ = email_message_payload(
+        message(direction="inbound"), LEAD_RECORD, EMAIL_MESSAGE
+    )
+
+    assert payload["Incoming"] is True
+    assert payload["FromId"] == LEAD_RECORD
+    assert "ToIds" not in payload
+
+
+def test_a_body_over_the_limit_is_cut_and_marked():
+    body = "😀" * 70_000  # 140,000 UTF-16 units against a limit of 131,072
+
+    payload, truncations = email_message_payload(
+        message(body_text=body, body_html=""), LEAD_RECORD, EMAIL_MESSAGE
+    )
+
+    sent = payload["TextBody"]
+    assert sent.endswith(TRUNCATION_MARKER)
+    assert utf16_length(sent) <= 131_072
+    assert sent[: -len(TRUNCATION_MARKER)] == "😀" * len(
+        sent[: -len(TRUNCATION_MARKER)]
+    )
+    assert truncations == [Truncation("TextBody", 140_000, utf16_length(sent))]
+    assert "HtmlBody" not in payload
+
+
+def test_emails_salesforce_already_has_are_linked_not_created():
+    messages = [message(1), message(2), message(3)]
+    existing = {"<m2@mail.example>": "02s000000000002AAA"}
+
+    decisions = plan_messages(messages, {7: LEAD_RECORD}, existing, EMAIL_MESSAGE)
+
+    assert [(d.message_id, d.action, d.salesforce_id) for d in decisions] == [
+        (1, Action.CREATE, None),
+        (2, Action.LINK, "02s000000000002AAA"),
+        (3, Action.CREATE, None),
+    ]
+    assert decisions[0].payload["MessageIdentifier"] == "<m1@mail.example>"
+    assert decisions[1].payload is None
