@@ -1,13 +1,11 @@
-"""Fixtures of the export tests: an emulated org over HTTPS and a connection to it."""
+"""Fixtures of the export tests: a configurable org, and leads and emails to export."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from exports.describe import clear_schema_cache
-from integrations.models import SalesforceConnection
 from outreach.models import Lead, Message
-from sf_emulator.process import EmulatorProcess
 
 
 @pytest.fixture(autouse=True)
@@ -15,12 +13,6 @@ def _fresh_schema_cache():
     clear_schema_cache()
     yield
     clear_schema_cache()
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    with EmulatorProcess() as process:
-        yield process
 
 
 @pytest.fixture
@@ -31,6 +23,7 @@ def org_config():
 
 @pytest.fixture
 def emulator_org(emulator, org_config) -> dict:
+    """A fresh org per test, configured by `org_config`."""
     return emulator.control.create_org(**org_config)
 
 
@@ -38,26 +31,6 @@ def emulator_org(emulator, org_config) -> dict:
 def sf(emulator, emulator_org):
     """simple-salesforce logged in to the test's org, to read back what arrived."""
     return emulator.control.simple_salesforce(emulator_org)
-
-
-@pytest.fixture
-def connected_account(account, emulator, emulator_org, settings):
-    """`account` connected to the test's org, the way OAuth would leave it."""
-    settings.SALESFORCE_CA_BUNDLE = emulator.ca_path
-    settings.SALESFORCE_API_VERSION = "62.0"
-    token = emulator.control.password_token(
-        emulator_org["username"], emulator_org["password"]
-    )
-    SalesforceConnection.objects.create(
-        account=account,
-        org_id=emulator_org["org_id"],
-        instance_url=token["instance_url"],
-        login_url=emulator.base_url,
-        salesforce_user_id=emulator_org["user_id"],
-        access_token=token["access_token"],
-        refresh_token=token.get("refresh_token", ""),
-    )
-    return account
 
 
 def add_lead(account, email, *, campaign=None, **values) -> Lead:
