@@ -27,10 +27,10 @@ def test_normalize_rejects_malformed(value):
 
 
 def test_new_ids_are_unique_and_prefixed():
-    made = {ids.new_id("Lead") for _ in range(1000)}
-    assert len(made) == 1000
+    new_ids = {ids.new_id("Lead") for _ in range(1000)}
+    assert len(new_ids) == 1000
     assert all(
-        record_id.startswith("00Q") and len(record_id) == 18 for record_id in made
+        record_id.startswith("00Q") and len(record_id) == 18 for record_id in new_ids
     )
-    assert all(ids.normalize(record_id) == record_id for record_id in made)
+    assert all(ids.normalize(record_id) == record_id for record_id in new_ids)
     assert ids.object_type(ids.new_id("EmailMessage")) == "EmailMessage"

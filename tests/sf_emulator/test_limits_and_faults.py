@@ -75,13 +75,13 @@ def test_api_limit_remaining_fault(api, emulator, org):
     emulator.control.set_faults(org["org_id"], api_limit_remaining=1)
 
     allowed = api.get("/limits")
-    refused = api.get("/limits")
+    rejected = api.get("/limits")
     emulator.control.clear_faults(org["org_id"])
     restored = api.get("/limits")
 
     assert allowed.status_code == 200
     assert allowed.json()["DailyApiRequests"]["Remaining"] == 0
-    assert refused.status_code == 403
+    assert rejected.status_code == 403
     assert restored.status_code == 200
 
 

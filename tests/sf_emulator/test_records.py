@@ -508,12 +508,12 @@ def test_auto_assign_header(api, emulator, org):
     body = {"LastName": "L", "Company": "C", "OwnerId": org["user_id"]}
 
     assigned = api.post("/sobjects/Lead/", json=body).json()["id"]
-    kept = api.post(
+    owner_kept = api.post(
         "/sobjects/Lead/", json=body, headers={"Sforce-Auto-Assign": "FALSE"}
     ).json()["id"]
 
     assert api.get(f"/sobjects/Lead/{assigned}").json()["OwnerId"] == other["user_id"]
-    assert api.get(f"/sobjects/Lead/{kept}").json()["OwnerId"] == org["user_id"]
+    assert api.get(f"/sobjects/Lead/{owner_kept}").json()["OwnerId"] == org["user_id"]
 
 
 def test_simple_salesforce_raises_on_validation(sf):
