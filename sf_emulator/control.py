@@ -9,13 +9,14 @@ import re
 
 from werkzeug.wrappers import Request, Response
 
-from sf_emulator import dml, faults, orgs
+from sf_emulator import browse, dml, faults, orgs
 from sf_emulator.errors import ApiError
 from sf_emulator.web import empty_response, json_response, read_json
 
 logger = logging.getLogger(__name__)
 
 ORG_PATH = re.compile(r"^/_emulator/orgs/(?P<org_id>[A-Za-z0-9]+)(?P<rest>/.*)?$")
+RECORDS_PATH = re.compile(r"^/records/(?P<sobject>[A-Za-z]+)$")
 
 
 def control_error(message: str, status: int = 400) -> Response:
@@ -43,6 +44,8 @@ class ControlApi:
     def _dispatch(self, method: str, path: str, body: object) -> Response:
         if path == "/_emulator/health" and method == "GET":
             return json_response({"status": "ok"})
+        if path == "/_emulator" and method == "GET":
+            return browse.org_index(self.storage)
         if path == "/_emulator/orgs":
             if method == "POST":
                 return self.create_org(body or {})
@@ -57,6 +60,15 @@ class ControlApi:
         if org is None:
             return control_error(f"org {match['org_id']} does not exist", 404)
         action = (method, match["rest"] or "")
+        records_of = RECORDS_PATH.match(match["rest"] or "")
+        if method == "GET" and records_of:
+            if records_of["sobject"] not in browse.BROWSABLE_OBJECTS:
+                return control_error(
+                    f"no record page for {records_of['sobject']}; choose one of "
+                    f"{', '.join(browse.BROWSABLE_OBJECTS)}",
+                    404,
+                )
+            return browse.record_table(self.storage, org, records_of["sobject"])
         handlers = {
             ("GET", ""): lambda: json_response(self._org_summary(org["org_id"])),
             ("GET", "/faults"): lambda: json_response(org["faults"]),
