@@ -704,8 +704,9 @@ def _not_connected_error(connection: SalesforceConnection | None, account=None):
     state = connection.get_state_display()
     detail = f" Last error: {connection.last_error}" if connection.last_error else ""
     return SalesforceAuthError(
-        f"The Salesforce connection of account {connection.account.slug!r} is "
-        f"{state}; reconnect it in Settings → Integrations → Salesforce.{detail}",
+        f"The Salesforce connection of account {connection.account.slug!r} is in "
+        f"state '{state}'; reconnect it in Settings → Integrations → Salesforce."
+        f"{detail}",
         error_code=connection.state.upper(),
     )
 

@@ -1,7 +1,7 @@
 """The OAuth web-server flow against the emulator, from Connect to a stored connection.
 
-The Django side runs in the Django test client (whose host the emulator accepts
-as a callback); the emulator's consent page is filled in over HTTPS with
+The Django side runs in the Django test client, whose host the emulator accepts
+as a callback. The emulator's consent page is filled in over HTTPS with
 requests, as a person would in a browser.
 """
 
