@@ -26,7 +26,7 @@ from exports.config import (
 )
 from exports.describe import load_schema
 from exports.lookup import find_people_by_email
-from exports.message_sync import sync_emails
+from exports.message_sync import sync_messages
 from exports.models import ExportConfig, ExportRun
 from exports.planning import Action, plan_leads
 from integrations.client import (
@@ -51,7 +51,7 @@ def stale_after() -> timedelta:
 
 
 def run_export(account, *, trigger: str, progress=None) -> ExportRun:
-    """Export the account's due leads and their emails to its connected org.
+    """Export the account's due leads and their messages to its connected org.
 
     Returns the finished run; it is `refused` when the connection is not usable
     or another export of the account is running. `progress(stage, done, total)`
@@ -77,7 +77,7 @@ def run_export(account, *, trigger: str, progress=None) -> ExportRun:
         config = config or ExportConfig(account=account)
         export_settings = settings_from_config(config)
         _export_leads(run, client, config.export_trigger, export_settings, progress)
-        _sync_emails(run, client, progress)
+        _sync_messages(run, client, progress)
     except (
         SalesforceAuthError,
         SalesforceLimitError,
@@ -266,24 +266,26 @@ def _export_lead_batch(run, client, export_settings, schema, leads):
     return decisions
 
 
-def _sync_emails(run, client, progress) -> None:
-    total = selection.count_pending_emails(run.account, run.org_id)
+def _sync_messages(run, client, progress) -> None:
+    total = selection.count_pending_messages(run.account, run.org_id)
     if not total:
         return
 
-    schema = load_schema(client, run.org_id, "EmailMessage")
     done = 0
-    for messages, person_ids in selection.pending_email_batches(
-        run.account, run.org_id
-    ):
+    batches = selection.pending_message_batches(run.account, run.org_id)
+    for messages, person_ids in batches:
+        schemas = {
+            sobject: load_schema(client, run.org_id, sobject)
+            for sobject in {message.sobject for message in messages}
+        }
         for attempt in range(1, ATTEMPTS_PER_BATCH + 1):
             try:
-                decisions = sync_emails(client, messages, person_ids, schema)
+                decisions = sync_messages(client, messages, person_ids, schemas)
             except SalesforceTransientError as error:
                 if attempt == ATTEMPTS_PER_BATCH:
                     raise
                 logger.warning(
-                    "Run %s of account %s: create of %s emails got no answer (%s); "
+                    "Run %s of account %s: create of %s messages got no answer (%s); "
                     "looking them up again before retrying",
                     run.pk,
                     run.account.slug,
@@ -292,8 +294,8 @@ def _sync_emails(run, client, progress) -> None:
                 )
                 continue
             break
-        recording.record_message_decisions(run, "EmailMessage", decisions)
+        recording.record_message_decisions(run, decisions)
         recording.set_api_calls(run, client.api_calls)
         done += len(messages)
         if progress:
-            progress("emails", done, total)
+            progress("messages", done, total)

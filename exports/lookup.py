@@ -120,3 +120,17 @@ def find_email_messages(client, identifiers: Iterable[str]) -> dict[str, str]:
             if row.get("MessageIdentifier") in wanted:
                 found.setdefault(row["MessageIdentifier"], row["Id"])
     return found
+
+
+def find_linkedin_tasks(
+    client, person_ids: Iterable[str], subject_prefix: str
+) -> list[dict]:
+    """Tasks on these Leads or Contacts whose subject starts with `subject_prefix`."""
+    template = format_soql(
+        "SELECT Id, Description FROM Task WHERE Subject LIKE '{:like}%' AND WhoId IN ",
+        subject_prefix,
+    )
+    rows = []
+    for soql in chunked_queries(template + "{}", person_ids):
+        rows.extend(client.query(soql))
+    return rows

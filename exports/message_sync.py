@@ -1,4 +1,6 @@
-"""Every email of a linked lead becomes one EmailMessage on its Lead or Contact.
+"""Every message of a linked lead lands once on its Lead or Contact.
+
+Emails become EmailMessage records, LinkedIn messages completed Tasks.
 
 The EmailMessage names the person in `FromId` (inbound) or `ToIds` (outbound)
 and Salesforce expands those into EmailMessageRelation rows inside the same
@@ -9,7 +11,9 @@ which a second batch of relation creates could leave behind after a failure.
 
 Before creating, Salesforce is asked which MessageIdentifiers it already has,
 so an email whose create answer was lost, or that another tool logged, is
-linked instead of saved twice.
+linked instead of saved twice. Tasks have no such field, so a LinkedIn Task
+carries the message identifier on the last line of its Description, and the
+person's Artisan Tasks are read back to find it.
 """
 
 import logging
@@ -17,8 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from exports.apply import apply_creates
+from exports.config import accepts
 from exports.describe import ObjectSchema
-from exports.lookup import find_email_messages
+from exports.lookup import find_email_messages, find_linkedin_tasks
 from exports.mapping import Truncation, fit_to_schema, truncate_utf16, utf16_length
 from exports.planning import Action
 
@@ -32,11 +37,16 @@ TRUNCATION_MARKER = (
 # EmailMessage Status "3" (Sent) is the only value Salesforce documents for
 # emails that are not tied to a Case; Incoming tells sent from received.
 STATUS_SENT = "3"
+# Written as the last line of a LinkedIn Task's Description; look-up reads it.
+TASK_IDENTIFIER_LABEL = "Artisan message id: "
+EMAIL = "email"
+LINKEDIN = "linkedin"
+SALESFORCE_OBJECTS = {EMAIL: "EmailMessage", LINKEDIN: "Task"}
 
 
 @dataclass(frozen=True)
 class MessageData:
-    """One email of a linked lead, as plain data."""
+    """One message of a linked lead, as plain data."""
 
     message_id: int
     lead_id: int
@@ -48,6 +58,11 @@ class MessageData:
     from_address: str
     to_address: str
     sent_at: datetime
+    channel: str = EMAIL
+
+    @property
+    def sobject(self) -> str:
+        return SALESFORCE_OBJECTS[self.channel]
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class MessageDecision:
     lead_id: int
     identifier: str
     action: Action
+    sobject: str = "EmailMessage"
     salesforce_id: str | None = None
     payload: dict | None = None
     truncations: tuple[Truncation, ...] = ()
@@ -128,39 +144,94 @@ def _fit_body(
     return cut, [Truncation(name, length, utf16_length(cut))]
 
 
+def linkedin_task_payload(
+    message: MessageData, person_id: str, schema: ObjectSchema
+) -> tuple[dict, list[Truncation]]:
+    """The completed Task for a LinkedIn `message` on the Lead or Contact."""
+    sent = "received" if message.direction == "inbound" else "sent"
+    subtype_field = schema.get("TaskSubtype")
+    # Orgs before API 56 lack the LinkedIn subtype; a plain Task still shows
+    # on the timeline, and its subject says what it was.
+    linkedin = subtype_field is None or accepts(subtype_field, "LinkedIn")
+    fields = {
+        "WhoId": person_id,
+        "Subject": prefixed_subject(message.subject or f"LinkedIn message {sent}"),
+        "Status": "Completed",
+        "TaskSubtype": "LinkedIn" if linkedin else "Task",
+        "ActivityDate": message.sent_at.astimezone(UTC).date().isoformat(),
+    }
+    truncations = []
+    identifier_line = f"\n\n{TASK_IDENTIFIER_LABEL}{message.identifier}"
+    body = message.body_text or message.body_html
+    description_field = schema.get("Description")
+    if description_field is not None and description_field.length:
+        room = description_field.length - utf16_length(identifier_line)
+        if utf16_length(body) > room:
+            cut = truncate_utf16(body, room - utf16_length(TRUNCATION_MARKER))
+            cut += TRUNCATION_MARKER
+            truncations.append(
+                Truncation(
+                    "Description",
+                    utf16_length(body + identifier_line),
+                    utf16_length(cut + identifier_line),
+                )
+            )
+            body = cut
+    fields["Description"] = body + identifier_line
+    fields, cut = fit_to_schema(fields, schema)
+    truncations.extend(cut)
+    return {"attributes": {"type": "Task"}, **fields}, truncations
+
+
+def identifier_in_task(description: str | None) -> str | None:
+    """The message identifier that `linkedin_task_payload` wrote, if any."""
+    last_line = (description or "").rsplit("\n", 1)[-1]
+    if last_line.startswith(TASK_IDENTIFIER_LABEL):
+        return last_line.removeprefix(TASK_IDENTIFIER_LABEL)
+    return None
+
+
 def plan_messages(
     messages: list[MessageData],
     person_ids: dict[int, str],
     existing: dict[str, str],
-    schema: ObjectSchema,
+    schemas: dict[str, ObjectSchema],
 ) -> list[MessageDecision]:
-    """Link the emails Salesforce already has, create the others.
+    """Link the messages Salesforce already has, create the others.
 
     `person_ids` maps a lead id to its linked record; `existing` maps a
-    MessageIdentifier to the EmailMessage that already carries it.
+    message identifier to the record that already carries it; `schemas` is
+    keyed by object name.
     """
     decisions = []
     for message in messages:
+        common = {
+            "message_id": message.message_id,
+            "lead_id": message.lead_id,
+            "identifier": message.identifier,
+            "sobject": message.sobject,
+        }
         if message.identifier in existing:
             decisions.append(
                 MessageDecision(
-                    message.message_id,
-                    message.lead_id,
-                    message.identifier,
-                    Action.LINK,
+                    **common,
+                    action=Action.LINK,
                     salesforce_id=existing[message.identifier],
                 )
             )
             continue
-        payload, truncations = email_message_payload(
-            message, person_ids[message.lead_id], schema
+        build = (
+            linkedin_task_payload
+            if message.channel == LINKEDIN
+            else email_message_payload
+        )
+        payload, truncations = build(
+            message, person_ids[message.lead_id], schemas[message.sobject]
         )
         decisions.append(
             MessageDecision(
-                message.message_id,
-                message.lead_id,
-                message.identifier,
-                Action.CREATE,
+                **common,
+                action=Action.CREATE,
                 payload=payload,
                 truncations=tuple(truncations),
             )
@@ -168,16 +239,24 @@ def plan_messages(
     return decisions
 
 
-def sync_emails(
+def sync_messages(
     client,
     messages: list[MessageData],
     person_ids: dict[int, str],
-    schema: ObjectSchema,
+    schemas: dict[str, ObjectSchema],
 ) -> list[MessageDecision]:
-    """Look up, plan and create one batch of emails; return the final decisions.
+    """Look up, plan and create one batch of messages; return the final decisions.
 
-    Raises the client's errors for failed requests; per-email errors are kept.
+    Raises the client's errors for failed requests; per-message errors are kept.
     """
-    existing = find_email_messages(client, [m.identifier for m in messages])
-    decisions = plan_messages(messages, person_ids, existing, schema)
+    emails = [m.identifier for m in messages if m.channel == EMAIL]
+    linkedin_people = {person_ids[m.lead_id] for m in messages if m.channel == LINKEDIN}
+    existing = find_email_messages(client, emails) if emails else {}
+    if linkedin_people:
+        tasks = find_linkedin_tasks(client, sorted(linkedin_people), SUBJECT_PREFIX)
+        for task in tasks:
+            identifier = identifier_in_task(task.get("Description"))
+            if identifier:
+                existing.setdefault(identifier, task["Id"])
+    decisions = plan_messages(messages, person_ids, existing, schemas)
     return apply_creates(client, decisions)

@@ -95,14 +95,13 @@ def _failed_outcomes(run: ExportRun, decision: LeadDecision) -> list[RecordOutco
     ]
 
 
-def record_message_decisions(
-    run: ExportRun, sobject: str, decisions: list[MessageDecision]
-) -> None:
+def record_message_decisions(run: ExportRun, decisions: list[MessageDecision]) -> None:
     """Store ledger entries and outcomes of one batch of synced messages."""
     synced = failed = 0
     outcomes = []
     with transaction.atomic():
         for decision in decisions:
+            sobject = decision.sobject
             ok = decision.action != Action.FAIL
             SyncedMessage.objects.update_or_create(
                 message_id=decision.message_id,

@@ -1,7 +1,7 @@
 """Which leads and messages of an account an export run still has to handle.
 
 Reads only: leads due by the account's trigger that have no link in the org,
-and emails of linked leads that the org's ledger does not mark as synced.
+and messages of linked leads that the org's ledger does not mark as synced.
 Both come in batches so a run's memory and each transaction stay small.
 """
 
@@ -81,8 +81,8 @@ def _lead_data(lead_ids: list[int]) -> list[LeadData]:
     ]
 
 
-def pending_emails(account, org_id: str) -> QuerySet[Message]:
-    """Emails of the account's linked leads not yet synced to the org.
+def pending_messages(account, org_id: str) -> QuerySet[Message]:
+    """Messages of the account's linked leads not yet synced to the org.
 
     Each row carries `person_id`, the Salesforce id of its lead's record.
     """
@@ -91,30 +91,28 @@ def pending_emails(account, org_id: str) -> QuerySet[Message]:
         message=OuterRef("pk"), org_id=org_id, state=SyncedMessage.State.SYNCED
     )
     return (
-        Message.objects.filter(
-            lead__campaign__account=account, channel=Message.Channel.EMAIL
-        )
+        Message.objects.filter(lead__campaign__account=account)
         .annotate(person_id=Subquery(link.values("salesforce_id")[:1]))
         .filter(person_id__isnull=False)
         .exclude(Exists(synced))
     )
 
 
-def count_pending_emails(account, org_id: str) -> int:
-    return pending_emails(account, org_id).count()
+def count_pending_messages(account, org_id: str) -> int:
+    return pending_messages(account, org_id).count()
 
 
-def pending_email_batches(
+def pending_message_batches(
     account, org_id: str, batch_size: int = BATCH_SIZE
 ) -> Iterator[tuple[list[MessageData], dict[int, str]]]:
-    """Pending emails in id order, with each lead's linked record id.
+    """Pending messages in id order, with each lead's linked record id.
 
-    Walks by id, so emails that fail stay behind instead of coming back.
+    Walks by id, so messages that fail stay behind instead of coming back.
     """
     last_id = 0
     while True:
         rows = list(
-            pending_emails(account, org_id)
+            pending_messages(account, org_id)
             .filter(id__gt=last_id)
             .order_by("id")[:batch_size]
         )
@@ -133,6 +131,7 @@ def pending_email_batches(
                 from_address=row.from_address,
                 to_address=row.to_address,
                 sent_at=row.sent_at,
+                channel=row.channel,
             )
             for row in rows
         ]

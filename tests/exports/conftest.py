@@ -43,13 +43,15 @@ def add_lead(account, email, *, campaign=None, **values) -> Lead:
     )
 
 
-def add_email(lead, identifier, *, inbound=False, minutes=0, **values) -> Message:
-    values.setdefault("subject", "Quick question")
+def add_email(
+    lead, identifier, *, inbound=False, minutes=0, channel="email", **values
+) -> Message:
+    values.setdefault("subject", "Quick question" if channel == "email" else "")
     values.setdefault("body_text", "Hello there")
     return Message.objects.create(
         lead=lead,
         message_identifier=identifier,
-        channel=Message.Channel.EMAIL,
+        channel=channel,
         direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
         from_address=lead.email if inbound else "rep@artisan.example",
         to_address="rep@artisan.example" if inbound else lead.email,

@@ -68,6 +68,19 @@ EMAIL_MESSAGE_DESCRIBE = {
     ],
 }
 
+TASK_DESCRIBE = {
+    "name": "Task",
+    "fields": [
+        _field("WhoId", "reference", 18),
+        _field("Subject", "combobox", 255),
+        _field("Description", "textarea", 32000),
+        _field("ActivityDate", "date"),
+        _picklist("Status", ["Not Started", "Completed"]),
+        _picklist("TaskSubtype", ["Task", "Email", "LinkedIn"], restricted=True),
+    ],
+}
+
 LEAD = ObjectSchema.from_describe(LEAD_DESCRIBE)
 CONTACT = ObjectSchema.from_describe(CONTACT_DESCRIBE)
 EMAIL_MESSAGE = ObjectSchema.from_describe(EMAIL_MESSAGE_DESCRIBE)
+TASK = ObjectSchema.from_describe(TASK_DESCRIBE)

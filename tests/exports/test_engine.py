@@ -91,6 +91,43 @@ def test_second_export_creates_nothing_and_syncs_emails_once(connected_account, 
     assert SyncedMessage.objects.filter(state=SyncedMessage.State.SYNCED).count() == 3
 
 
+def test_linkedin_messages_become_completed_tasks_once(
+    connected_account, sf, emulator, emulator_org
+):
+    lead = add_lead(connected_account, "ada@example.com")
+    add_email(lead, "li-1", channel="linkedin", body_text="Thanks for connecting")
+    add_email(lead, "li-2", channel="linkedin", inbound=True, minutes=3)
+    run_export(connected_account, trigger="test")
+    # The answer to the next create is lost after Salesforce saved the Task.
+    add_email(lead, "li-3", channel="linkedin", minutes=6)
+    emulator.control.set_faults(
+        emulator_org["org_id"], lose_response_after_save={"count": 1}
+    )
+
+    second = run_export(connected_account, trigger="test")
+    third = run_export(connected_account, trigger="test")
+
+    person_id = LeadLink.objects.get(lead=lead).salesforce_id
+    tasks = sf.query_all(
+        format_soql(
+            "SELECT Id, Subject, Status, TaskSubtype, Description FROM Task "
+            "WHERE WhoId = {}",
+            person_id,
+        )
+    )["records"]
+    assert len(tasks) == 3
+    assert {t["Status"] for t in tasks} == {"Completed"}
+    assert {t["TaskSubtype"] for t in tasks} == {"LinkedIn"}
+    assert sorted(t["Subject"] for t in tasks) == [
+        "[Artisan AI] LinkedIn message received",
+        "[Artisan AI] LinkedIn message sent",
+        "[Artisan AI] LinkedIn message sent",
+    ]
+    assert second.messages_synced_count == 1
+    assert third.messages_synced_count == 0
+    assert SyncedMessage.objects.filter(salesforce_object="Task").count() == 3
+
+
 def test_emails_reach_the_persons_timeline(connected_account, sf):
     lead = add_lead(connected_account, "ada@example.com")
     add_email(lead, "<out-1@artisan.example>")

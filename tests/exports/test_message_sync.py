@@ -4,17 +4,20 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from exports.describe import ObjectSchema
 from exports.mapping import Truncation, utf16_length
 from exports.message_sync import (
     TRUNCATION_MARKER,
     MessageData,
     email_message_payload,
+    identifier_in_task,
+    linkedin_task_payload,
     plan_messages,
     prefixed_subject,
     salesforce_datetime,
 )
 from exports.planning import Action
-from tests.exports.schemas import EMAIL_MESSAGE
+from tests.exports.schemas import EMAIL_MESSAGE, TASK, TASK_DESCRIBE
 
 LEAD_RECORD = "00Q000000000001AAA"
 
@@ -114,7 +117,9 @@ def test_emails_salesforce_already_has_are_linked_not_created():
     messages = [message(1), message(2), message(3)]
     existing = {"<m2@mail.example>": "02s000000000002AAA"}
 
-    decisions = plan_messages(messages, {7: LEAD_RECORD}, existing, EMAIL_MESSAGE)
+    decisions = plan_messages(
+        messages, {7: LEAD_RECORD}, existing, {"EmailMessage": EMAIL_MESSAGE}
+    )
 
     assert [(d.message_id, d.action, d.salesforce_id) for d in decisions] == [
         (1, Action.CREATE, None),
@@ -123,3 +128,59 @@ def test_emails_salesforce_already_has_are_linked_not_created():
     ]
     assert decisions[0].payload["MessageIdentifier"] == "<m1@mail.example>"
     assert decisions[1].payload is None
+
+
+def test_linkedin_message_becomes_a_completed_task_that_names_its_identifier():
+    linkedin = message(
+        4,
+        channel="linkedin",
+        subject="",
+        body_text="Thanks for connecting!",
+        sent_at=datetime(2026, 1, 1, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+    )
+
+    payload, truncations = linkedin_task_payload(linkedin, LEAD_RECORD, TASK)
+
+    assert payload == {
+        "attributes": {"type": "Task"},
+        "WhoId": LEAD_RECORD,
+        "Subject": "[Artisan AI] LinkedIn message sent",
+        "Status": "Completed",
+        "TaskSubtype": "LinkedIn",
+        "ActivityDate": "2026-01-02",
+        "Description": "Thanks for connecting!\n\nArtisan message id: <m4@mail.example>",
+    }
+    assert truncations == []
+    assert identifier_in_task(payload["Description"]) == "<m4@mail.example>"
+    assert identifier_in_task("A task someone typed") is None
+
+
+def test_linkedin_task_falls_back_to_a_plain_task_where_the_subtype_is_missing():
+    describe = dict(TASK_DESCRIBE)
+    describe["fields"] = [
+        {**f, "picklistValues": [{"value": "Task"}, {"value": "Email"}]}
+        if f["name"] == "TaskSubtype"
+        else f
+        for f in TASK_DESCRIBE["fields"]
+    ]
+    linkedin = message(5, channel="linkedin", direction="inbound", subject="")
+
+    payload, _ = linkedin_task_payload(
+        linkedin, LEAD_RECORD, ObjectSchema.from_describe(describe)
+    )
+
+    assert payload["TaskSubtype"] == "Task"
+    assert payload["Subject"] == "[Artisan AI] LinkedIn message received"
+
+
+def test_a_long_linkedin_message_keeps_its_identifier_line():
+    linkedin = message(6, channel="linkedin", body_text="word " * 10_000)
+
+    payload, truncations = linkedin_task_payload(linkedin, LEAD_RECORD, TASK)
+
+    description = payload["Description"]
+    assert utf16_length(description) <= 32_000
+    assert TRUNCATION_MARKER in description
+    assert identifier_in_task(description) == "<m6@mail.example>"
+    assert [t.field for t in truncations] == ["Description"]
+    assert truncations[0].sent_length == utf16_length(description)
