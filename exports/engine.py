@@ -220,6 +220,8 @@ def _export_leads(run, client, export_trigger, export_settings, progress) -> Non
         logger.warning("Run %s of account %s: %s", run.pk, run.account.slug, warning)
 
     done = 0
+    if progress:
+        progress("leads", done, total)
     for leads in selection.unlinked_lead_batches(
         run.account, run.org_id, export_trigger
     ):
@@ -272,6 +274,8 @@ def _sync_messages(run, client, progress) -> None:
         return
 
     done = 0
+    if progress:
+        progress("messages", done, total)
     batches = selection.pending_message_batches(run.account, run.org_id)
     for messages, person_ids in batches:
         schemas = {

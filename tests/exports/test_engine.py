@@ -235,9 +235,18 @@ def test_api_calls_are_batched(connected_account, emulator, emulator_org):
         add_email(lead, f"<out-{i}@artisan.example>")
         add_email(lead, f"<in-{i}@mail.example>", inbound=True, minutes=1)
     emulator.control.reset_api_calls(emulator_org["org_id"])
+    reported = []
 
-    run = run_export(connected_account, trigger="test")
+    run = run_export(
+        connected_account,
+        trigger="test",
+        progress=lambda *step: reported.append(step),
+    )
 
+    assert reported == [("leads", 0, 50), ("leads", 50, 50)] + [
+        ("messages", 0, 100),
+        ("messages", 100, 100),
+    ]
     # describe Lead, query Lead, query Contact, create Leads, describe
     # EmailMessage, query EmailMessage, create EmailMessages.
     assert (run.created_count, run.messages_synced_count) == (50, 100)

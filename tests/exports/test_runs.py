@@ -10,7 +10,7 @@ from django_q.models import OrmQ
 from exports.engine import run_export
 from exports.models import ExportRun, LeadLink, RecordOutcome
 from exports.services import enqueue_export
-from exports.tasks import export_account
+from exports.tasks import export_account, sweep_exports
 from integrations.models import SalesforceConnection
 from tests.exports.conftest import add_email, add_lead
 
@@ -134,6 +134,17 @@ def test_task_runs_the_export_and_is_safe_to_run_twice(connected_account):
     assert runs[first].trigger == "task"
     assert (runs[second].created_count, runs[second].skipped_count) == (0, 1)
     assert export_account(987654) is None
+
+
+def test_sweep_queues_every_connected_account(connected_account):
+    assert sweep_exports() == 1
+    SalesforceConnection.objects.update(
+        state=SalesforceConnection.State.NEEDS_RECONNECT
+    )
+    assert sweep_exports() == 0
+
+    [queued] = OrmQ.objects.all()
+    assert queued.task["args"] == (connected_account.pk, "sweep")
 
 
 def test_enqueue_export_queues_the_task(account):

@@ -33,10 +33,12 @@ class Command(BaseCommand):
         def progress(stage, done, total):
             if no_progress:
                 return
-            bar = bars.get(stage)
-            if bar is None:
-                bar = bars[stage] = tqdm(total=total, desc=stage, unit=stage)
-            bar.update(done - bar.n)
+            if stage not in bars:
+                # One bar at a time: the leads are done when messages start.
+                for bar in bars.values():
+                    bar.close()
+                bars[stage] = tqdm(total=total, desc=stage, unit=stage)
+            bars[stage].update(done - bars[stage].n)
 
         try:
             run = run_export(found, trigger="command", progress=progress)
