@@ -27,7 +27,8 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
     )
     list_select_related = ("account", "authorized_by")
     # The tokens are excluded outright: an admin page must never render them,
-    # not even encrypted.
+    # not even encrypted. Everything else is read-only because connections
+    # change only through the OAuth flow, a refresh or a disconnect.
     exclude = ("access_token", "refresh_token")
     readonly_fields = (
         "account",
@@ -41,6 +42,8 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
         "authorized_by",
         "access_token_status",
         "refresh_token_status",
+        "state",
+        "last_error",
         "api_usage_used",
         "api_usage_max",
         "connected_at",

@@ -63,6 +63,9 @@ class ExportSettingsForm(forms.Form):
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["do_not_contact_campaigns"].queryset = campaigns
+        self.fields["do_not_contact_campaigns"].label_from_instance = lambda campaign: (
+            campaign.name
+        )
 
     def save(self):
         with transaction.atomic():

@@ -58,7 +58,7 @@ class SalesforceProvider(OAuth2Provider):
         flows.remember(
             request,
             state_id,
-            login_url=self._login_url or self.app.key,
+            login_url=(self._login_url or self.app.key).rstrip("/"),
             account_id=(data or {}).get("account_id"),
         )
         return state_id

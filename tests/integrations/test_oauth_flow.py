@@ -293,6 +293,19 @@ def test_callback_without_login_connects_nothing(
     assert "_auth_user_id" not in client.session
 
 
+def test_token_exchange_uses_flow_login_host(
+    member_client, account, emulator, emulator_org, settings
+):
+    # Nothing listens on port 9, so a token exchange or userinfo request sent
+    # to allauth's configured host instead of the flow's would fail.
+    settings.SOCIALACCOUNT_PROVIDERS["salesforce"]["APP"]["key"] = "https://127.0.0.1:9"
+
+    connect(member_client, emulator, emulator_org)
+
+    stored = SalesforceConnection.objects.get(account=account)
+    assert stored.login_url == emulator.base_url
+
+
 def test_invalid_my_domain_rejected(member_client, account):
     response = member_client.post(
         CONNECT_URL,
