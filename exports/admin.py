@@ -1,8 +1,8 @@
 """Admin of exports: configuration is edited, history is only read.
 
-Links, synced messages, runs and outcomes are what support reads to answer
-"why is this lead linked to that record"; nobody edits history by hand, so
-those admins are view-only.
+Support reads links, synced messages, runs and outcomes to see why a lead is
+linked to a record. History is never edited by hand, so those admins are
+view-only.
 """
 
 from django.contrib import admin

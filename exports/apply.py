@@ -1,6 +1,6 @@
 """Batched writes to Salesforce through sObject Collections.
 
-Collections answer HTTP 200 even when some records fail, so every result is
+Collections respond with HTTP 200 even when some records fail, so every result is
 read back by position and each record keeps its own errors. Requests go out
 with allOrNone false: one bad lead must not roll back the others.
 """
@@ -34,14 +34,14 @@ def create_records(client, payloads: list[dict], headers: dict[str, str] | None 
     results = client.create_records(payloads, all_or_none=False, headers=headers)
     if len(results) != len(payloads):
         raise RuntimeError(
-            f"Salesforce answered {len(results)} results for {len(payloads)} records; "
+            f"Salesforce returned {len(results)} results for {len(payloads)} records; "
             "the results cannot be matched back by position."
         )
     return results
 
 
 def first_error(result) -> tuple[str, str]:
-    """The error code and message of a failed record result."""
+    """Return the error code and message of a failed record result."""
     if not result.errors:
         return "UNKNOWN_ERROR", "Salesforce refused the record without saying why."
     error = result.errors[0]

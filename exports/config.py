@@ -34,7 +34,7 @@ CANONICAL_FIELDS = (
     "Status",
     "LeadSource",
 )
-# Where each canonical field goes when the configuration does not say.
+# Where each canonical field goes unless the configuration maps it elsewhere.
 # Contacts have no Company, Website or Status: the company name goes to
 # Department, the website to Description, and the status nowhere.
 DEFAULT_TARGET_FIELDS = MappingProxyType(
@@ -61,7 +61,7 @@ class ExportConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ExportSettings:
-    """How leads are mapped and created; defaults are the documented behaviour."""
+    """The mapping and creation settings; the defaults are the documented behaviour."""
 
     object_mapping: str = "lead"
     apply_assignment_rules: bool = True
@@ -188,7 +188,7 @@ def configured_picklist_values(
 
 
 def accepts(field_schema, value: str) -> bool:
-    """Whether a picklist field takes `value`; unrestricted ones take anything."""
+    """Return whether a picklist field accepts `value` (unrestricted ones accept any)."""
     return not field_schema.restricted_picklist or value in field_schema.picklist_values
 
 

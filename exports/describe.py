@@ -1,7 +1,7 @@
 """What the export needs to know about an org's objects, read from describe.
 
-`ObjectSchema` is plain data, so planning stays pure; `load_schema` is the one
-place that calls describe, cached per org for a few minutes so that the
+`ObjectSchema` is plain data, so planning stays pure. `load_schema` is the one
+place that calls describe. It caches per org for a few minutes, so the
 periodic sweep does not spend an API call per object on every run.
 """
 

@@ -1,11 +1,12 @@
 """An export run: select ▶ look up ▶ plan ▶ apply ▶ record, batch after batch.
 
 One account's exports never overlap: the run row is created as `running`, and
-a partial unique constraint rejects a second one. A run that stopped without
-finishing (its process was killed) would block the account forever, so a
-running run that has not finished a batch for longer than django-q2's task
-timeout is marked failed and the new run takes over; no batch takes that long
-while its process is alive, and a killed task is gone after the timeout.
+a partial unique constraint rejects a second one. A run whose process was
+killed would block the account forever. So when a running run has not
+finished a batch for longer than django-q2's task timeout, it is marked failed
+and the new run takes over: django-q2 has stopped any task by then. A live
+batch stays under the default ten minutes even when every request times out
+through its retries (about seven minutes with the 30-second request timeout).
 """
 
 import logging
@@ -41,12 +42,12 @@ from integrations.models import SalesforceConnection
 logger = logging.getLogger(__name__)
 
 Status = ExportRun.Status
-# A create whose answer was lost is looked up and tried once more in the run.
+# A create whose response was lost is looked up and tried once more in the run.
 ATTEMPTS_PER_BATCH = 2
 
 
 def stale_after() -> timedelta:
-    """How long a running run may stay silent before another may take over."""
+    """Return how long a running run may stay silent before another takes over."""
     return timedelta(seconds=django_settings.Q_CLUSTER["timeout"])
 
 
@@ -243,10 +244,10 @@ def _export_lead_batch(run, client, export_settings, schema, leads):
         except SalesforceTransientError as error:
             if attempt == ATTEMPTS_PER_BATCH:
                 raise
-            # Salesforce may have saved the records before the answer was lost;
-            # the next look-up finds those and links them instead.
+            # Salesforce may have saved the records before the response was
+            # lost, so the next look-up finds those and links them instead.
             logger.warning(
-                "Run %s of account %s: create of %s leads got no answer (%s); "
+                "Run %s of account %s: create of %s leads got no response (%s); "
                 "looking them up again before retrying",
                 run.pk,
                 run.account.slug,
@@ -289,7 +290,7 @@ def _sync_messages(run, client, progress) -> None:
                 if attempt == ATTEMPTS_PER_BATCH:
                     raise
                 logger.warning(
-                    "Run %s of account %s: create of %s messages got no answer (%s); "
+                    "Run %s of account %s: create of %s messages got no response (%s); "
                     "looking them up again before retrying",
                     run.pk,
                     run.account.slug,

@@ -1,9 +1,9 @@
 """Batched look-ups of Salesforce records by email and by message identifier.
 
 One SOQL query per object per chunk, never one per lead. Queries travel in
-the URL of a GET, and Salesforce refuses a URL over 16,384 bytes (and a URL
-plus headers over the same), so chunks are sized by the URL-encoded length of
-the query itself rather than by a count of values.
+the URL of a GET, and Salesforce rejects a URL over 16,384 bytes (431 when the
+URL and headers together exceed it). Chunks are therefore sized by the
+URL-encoded length of the query, not by a count of values.
 """
 
 from collections import defaultdict
@@ -15,9 +15,8 @@ from simple_salesforce.format import format_soql, quote_soql_value
 from exports.mapping import utf16_length
 from exports.planning import Candidate, normalize_email
 
-# The encoded `q=` parameter may use this much; the rest of the 16,384 bytes
-# is left for the instance host, the API path and the request headers (the
-# bearer token among them).
+# The encoded `q=` parameter may use this many bytes. The rest of the 16,384
+# is left for the instance host, the API path and the headers with the token.
 MAX_ENCODED_QUERY_BYTES = 12_000
 # Salesforce's Email fields hold 80 characters, so a longer value cannot match
 # and is not worth a place in the query.
@@ -64,29 +63,29 @@ def chunked_queries(
 
 def find_people_by_email(client, emails: Iterable[str]) -> dict[str, list[Candidate]]:
     """Leads and Contacts whose email matches, keyed by normalized email."""
-    wanted = {}
+    searched = {}
     for email in emails:
         trimmed = email.strip()
         if trimmed and utf16_length(trimmed) <= MAX_EMAIL_LENGTH:
-            wanted.setdefault(normalize_email(trimmed), trimmed)
-    if not wanted:
+            searched.setdefault(normalize_email(trimmed), trimmed)
+    if not searched:
         return {}
 
     matches: dict[str, list[Candidate]] = defaultdict(list)
-    for soql in chunked_queries(LEAD_QUERY, wanted.values()):
+    for soql in chunked_queries(LEAD_QUERY, searched.values()):
         for row in client.query(soql):
-            _add(matches, wanted, _lead_candidate(row))
-    for soql in chunked_queries(CONTACT_QUERY, wanted.values()):
+            _add(matches, searched, _lead_candidate(row))
+    for soql in chunked_queries(CONTACT_QUERY, searched.values()):
         for row in client.query(soql):
-            _add(matches, wanted, _contact_candidate(row))
+            _add(matches, searched, _contact_candidate(row))
     return dict(matches)
 
 
-def _add(matches: dict, wanted: dict, candidate: Candidate) -> None:
+def _add(matches: dict, searched: dict, candidate: Candidate) -> None:
     # Salesforce compares by its own case rules; keep only what also matches
     # under ours, so a record never links to a lead whose email differs.
     key = normalize_email(candidate.email)
-    if key in wanted:
+    if key in searched:
         matches[key].append(candidate)
 
 
@@ -112,12 +111,12 @@ def _contact_candidate(row: dict) -> Candidate:
 
 def find_email_messages(client, identifiers: Iterable[str]) -> dict[str, str]:
     """EmailMessage ids by the MessageIdentifier they carry, for those that exist."""
-    wanted = set(identifiers)
+    searched = set(identifiers)
     found = {}
-    for soql in chunked_queries(EMAIL_MESSAGE_QUERY, sorted(wanted)):
+    for soql in chunked_queries(EMAIL_MESSAGE_QUERY, sorted(searched)):
         for row in client.query(soql):
-            # SOQL compares case-insensitively; a Message-ID is exact.
-            if row.get("MessageIdentifier") in wanted:
+            # SOQL compares case-insensitively, but a Message-ID is exact.
+            if row.get("MessageIdentifier") in searched:
                 found.setdefault(row["MessageIdentifier"], row["Id"])
     return found
 

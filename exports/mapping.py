@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from exports.config import ExportSettings, accepts, configured_picklist_values
 from exports.describe import ObjectSchema
 
-# Company is required on a Lead, but an empty company name tells the sales team
-# nothing false, so a visible placeholder is safe where a made-up person name
-# would not be. A missing last name therefore fails the lead instead.
+# Company is required on a Lead. A visible placeholder there misleads nobody,
+# whereas a made-up person name would, so a missing last name fails the lead.
 COMPANY_PLACEHOLDER = "[not provided]"
 
 # Close to what Salesforce accepts: a dot-atom local part and a dotted domain
@@ -80,7 +79,7 @@ class MappingError(ValueError):
 
 
 def lead_status_key(replied: bool, sentiment: int | None) -> str:
-    """The `lead_status` key for a lead's engagement and latest sentiment."""
+    """Return the `lead_status` key for a lead's engagement and latest sentiment."""
     if not replied:
         return "not_engaged"
     if sentiment is None:
@@ -141,9 +140,9 @@ def map_lead(
 def _drop_unknown_choices(
     fields: dict[str, object], settings: ExportSettings, schema: ObjectSchema
 ) -> list[str]:
-    # A configured choice the org lacks (say "Qualified" in an org with the
-    # classic four statuses) would fail every record; leaving it out lets
-    # Salesforce apply the field's default, and the note says what happened.
+    # A configured choice the org lacks ("Qualified" in an org with the classic
+    # four statuses) would fail every record. Leaving it out lets Salesforce
+    # apply the field's default, and the note records what happened.
     notes = []
     for api_name, value in sorted(configured_picklist_values(settings, schema)):
         field_schema = schema.get(api_name)

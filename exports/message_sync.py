@@ -10,7 +10,7 @@ which a second batch of relation creates could leave behind after a failure.
 (`RelatedToId` cannot be used: it accepts only non-human records.)
 
 Before creating, Salesforce is asked which MessageIdentifiers it already has,
-so an email whose create answer was lost, or that another tool logged, is
+so an email whose create response was lost, or that another tool logged, is
 linked instead of saved twice. Tasks have no such field, so a LinkedIn Task
 carries the message identifier on the last line of its Description, and the
 person's Artisan Tasks are read back to find it.
@@ -35,7 +35,7 @@ TRUNCATION_MARKER = (
     "\n\n[Truncated by Artisan AI: the message is longer than Salesforce allows.]"
 )
 # EmailMessage Status "3" (Sent) is the only value Salesforce documents for
-# emails that are not tied to a Case; Incoming tells sent from received.
+# emails that are not tied to a Case. Incoming marks received emails.
 STATUS_SENT = "3"
 # Written as the last line of a LinkedIn Task's Description; look-up reads it.
 TASK_IDENTIFIER_LABEL = "Artisan message id: "
@@ -80,7 +80,7 @@ class MessageDecision:
 
 
 def prefixed_subject(subject: str) -> str:
-    """The subject with the Artisan prefix, added once only."""
+    """Return the subject with the Artisan prefix, added once only."""
     subject = subject.strip() or EMPTY_SUBJECT
     if subject.startswith(SUBJECT_PREFIX.strip()):
         return subject
@@ -98,7 +98,7 @@ def salesforce_datetime(value: datetime) -> str:
 def email_message_payload(
     message: MessageData, person_id: str, schema: ObjectSchema
 ) -> tuple[dict, list[Truncation]]:
-    """The EmailMessage for `message` on the Lead or Contact `person_id`."""
+    """Build the EmailMessage for `message` on the Lead or Contact `person_id`."""
     inbound = message.direction == "inbound"
     fields = {
         "Subject": prefixed_subject(message.subject),
@@ -132,7 +132,7 @@ def email_message_payload(
 def _fit_body(
     name: str, body: str, schema: ObjectSchema
 ) -> tuple[str, list[Truncation]]:
-    # A cut body says so at its end, so nobody mistakes it for the whole email.
+    # A cut body ends with a marker, so it is not mistaken for the whole email.
     field_schema = schema.get(name)
     if field_schema is None or not field_schema.length:
         return body, []
@@ -147,11 +147,11 @@ def _fit_body(
 def linkedin_task_payload(
     message: MessageData, person_id: str, schema: ObjectSchema
 ) -> tuple[dict, list[Truncation]]:
-    """The completed Task for a LinkedIn `message` on the Lead or Contact."""
+    """Build the completed Task for a LinkedIn `message` on the Lead or Contact."""
     sent = "received" if message.direction == "inbound" else "sent"
     subtype_field = schema.get("TaskSubtype")
-    # Orgs before API 56 lack the LinkedIn subtype; a plain Task still shows
-    # on the timeline, and its subject says what it was.
+    # Orgs before API 56 lack the LinkedIn subtype. A plain Task still shows
+    # on the timeline, and its subject names the channel.
     linkedin = subtype_field is None or accepts(subtype_field, "LinkedIn")
     fields = {
         "WhoId": person_id,
@@ -184,7 +184,7 @@ def linkedin_task_payload(
 
 
 def identifier_in_task(description: str | None) -> str | None:
-    """The message identifier that `linkedin_task_payload` wrote, if any."""
+    """Return the message identifier that `linkedin_task_payload` wrote, if any."""
     last_line = (description or "").rsplit("\n", 1)[-1]
     if last_line.startswith(TASK_IDENTIFIER_LABEL):
         return last_line.removeprefix(TASK_IDENTIFIER_LABEL)
@@ -199,9 +199,8 @@ def plan_messages(
 ) -> list[MessageDecision]:
     """Link the messages Salesforce already has, create the others.
 
-    `person_ids` maps a lead id to its linked record; `existing` maps a
-    message identifier to the record that already carries it; `schemas` is
-    keyed by object name.
+    `person_ids` maps a lead id to its linked record. `existing` maps a message
+    identifier to the record that already carries it. `schemas` maps objects.
     """
     decisions = []
     for message in messages:

@@ -172,7 +172,7 @@ class ExportRun(models.Model):
         return f"run {self.pk} of {self.account.slug} ({self.status})"
 
     def summary(self) -> str:
-        """One line for logs and the command: what the run changed."""
+        """Return one line for logs and the command: what the run changed."""
         counts = (
             f"created {self.created_count}, linked {self.linked_count}, "
             f"updated {self.updated_count}, failed {self.failed_count}, "

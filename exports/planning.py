@@ -24,7 +24,7 @@ from exports.mapping import LeadData, MappingError, Truncation, map_lead
 
 
 class Origin(enum.StrEnum):
-    """How a link came about; the values are those of `LeadLink.Origin`."""
+    """The way a link came about, with the values of `LeadLink.Origin`."""
 
     CREATED = "created"
     MATCHED_LEAD = "matched_lead"
@@ -52,7 +52,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class LeadDecision:
-    """What to do for every Artisan lead that has one email."""
+    """The plan for every Artisan lead that has one email."""
 
     email: str
     lead_ids: tuple[int, ...]
@@ -80,7 +80,7 @@ class _Group:
 
 
 def normalize_email(value: str) -> str:
-    """The form in which two emails are the same address for matching."""
+    """Return the form in which two emails count as the same address."""
     return value.strip().casefold()
 
 
@@ -90,7 +90,7 @@ def plan_leads(
     leads: list[LeadData],
     matches: dict[str, list[Candidate]],
 ) -> list[LeadDecision]:
-    """One decision per distinct email among `leads`, in first-seen order.
+    """Return one decision per distinct email among `leads`, in first-seen order.
 
     `schema` is the schema of the object new records are created as;
     `matches` maps a normalized email to the records found with it.
@@ -112,8 +112,8 @@ def plan_leads(
 
 
 def _representative_order(lead: LeadData) -> tuple:
-    # The most engaged lead speaks for the group, so a reply in one campaign
-    # sets the Status of the record; ties go to the earliest lead.
+    # The most engaged lead speaks for the group, so that a reply in one
+    # campaign sets the Status of the record. Ties go to the earliest lead.
     return (not lead.replied, lead.sentiment is None, lead.lead_id)
 
 

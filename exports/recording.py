@@ -1,7 +1,7 @@
 """The bookkeeping of a run: links, ledger entries, outcomes and counts.
 
 Each function commits one batch in one transaction, right after Salesforce
-answered for it, so a crash loses at most that batch's bookkeeping; the next
+responded for it, so a crash loses at most that batch's bookkeeping. The next
 run's look-up then finds the records and links them instead of creating twice.
 """
 

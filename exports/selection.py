@@ -1,4 +1,4 @@
-"""Which leads and messages of an account an export run still has to handle.
+"""Selection of the leads and messages an export run still has to handle.
 
 Reads only: leads due by the account's trigger that have no link in the org,
 and messages of linked leads that the org's ledger does not mark as synced.
@@ -20,7 +20,7 @@ BATCH_SIZE = 200
 
 
 def due_leads(account, export_trigger: str) -> QuerySet[Lead]:
-    """Every lead of the account's campaigns that the trigger exports."""
+    """Return every lead of the account's campaigns that the trigger exports."""
     leads = Lead.objects.filter(campaign__account=account)
     if export_trigger == ExportConfig.Trigger.ENGAGED:
         leads = leads.filter(replied=True)
