@@ -99,7 +99,7 @@ def test_mixed_results_are_matched_back_by_position(mocked, client):
     assert request.headers["Sforce-Auto-Assign"] == "FALSE"
 
 
-def test_a_request_refused_as_a_whole_fails_every_create_in_it(mocked, client):
+def test_rejected_request_fails_every_create(mocked, client):
     mocked.post(
         COLLECTIONS,
         status=400,

@@ -98,7 +98,7 @@ def test_linkedin_messages_become_completed_tasks_once(
     add_email(lead, "li-1", channel="linkedin", body_text="Thanks for connecting")
     add_email(lead, "li-2", channel="linkedin", inbound=True, minutes=3)
     run_export(connected_account, trigger="test")
-    # The answer to the next create is lost after Salesforce saved the Task.
+    # The response to the next create is lost after Salesforce saved the Task.
     add_email(lead, "li-3", channel="linkedin", minutes=6)
     emulator.control.set_faults(
         emulator_org["org_id"], lose_response_after_save={"count": 1}
@@ -146,7 +146,7 @@ def test_emails_reach_the_persons_timeline(connected_account, sf):
     assert sorted(r["RelationType"] for r in relations) == ["FromAddress", "ToAddress"]
 
 
-def test_lead_whose_email_is_a_contact_links_to_the_contact(connected_account, sf):
+def test_contact_email_links_to_contact(connected_account, sf):
     contact = sf.Contact.create(
         {"LastName": "Hopper", "Email": "Grace.Hopper@Navy.example"}
     )
@@ -211,7 +211,7 @@ def test_lost_bookkeeping_is_repaired_without_creating_twice(connected_account, 
     assert len(leads_in(sf, *[lead.email for lead in leads])) == 5
 
 
-def test_lost_create_response_is_looked_up_in_the_same_run(
+def test_lost_create_response_repaired_in_run(
     connected_account, sf, emulator, emulator_org
 ):
     leads = [add_lead(connected_account, f"lead{i}@example.com") for i in range(4)]
@@ -302,7 +302,7 @@ class TestOrgWithItsOwnPicklists:
             },
         }
 
-    def test_a_lead_salesforce_rejects_fails_alone(self, connected_account, sf):
+    def test_rejected_lead_fails_alone(self, connected_account, sf):
         # Titles go to a restricted picklist, so Salesforce refuses unknown ones.
         ExportConfig.objects.create(
             account=connected_account,
@@ -342,7 +342,7 @@ class TestOrgWithItsOwnPicklists:
         assert record["Status"] == "Qualified"
 
 
-def test_status_the_org_lacks_is_left_to_its_default_and_noted(connected_account, sf):
+def test_missing_status_value_left_to_default(connected_account, sf):
     # The emulator's default org has only the classic four Lead statuses.
     lead = add_lead(connected_account, "fan@example.com", replied=True, sentiment=3)
 

@@ -24,7 +24,7 @@ LONGEST_INSTANCE_PREFIX = (
 
 
 class RecordingClient:
-    """Answers queries from canned rows and keeps every SOQL it was sent."""
+    """Returns canned rows for queries and records every SOQL it receives."""
 
     def __init__(self, rows_by_object=None):
         self.rows_by_object = rows_by_object or {}
@@ -104,7 +104,7 @@ def test_chunks_keep_every_url_under_salesforces_limit(emails):
     assert len(sent) == len(emails)
 
 
-def test_chunks_are_filled_not_split_by_a_fixed_count():
+def test_chunks_filled_by_length_not_count():
     emails = [f"a{i}@e.io" for i in range(1000)]
 
     queries = list(chunked_queries(LEAD_QUERY, emails))

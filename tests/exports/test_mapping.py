@@ -51,7 +51,7 @@ def test_status_follows_engagement_and_sentiment(replied, sentiment, key, status
     assert record.fields["Status"] == status
 
 
-def test_lead_gets_every_mapped_field_and_the_default_lead_source():
+def test_lead_mapping_sends_every_field():
     record = map_lead(ADA, ExportSettings(), LEAD)
 
     assert record.payload() == {
@@ -93,7 +93,7 @@ def test_contact_department_is_cut_to_its_own_length():
     assert record.truncations == (Truncation("Department", 200, 80),)
 
 
-def test_configured_names_lead_source_status_and_attribution_are_data():
+def test_configured_mapping_changes_only_data():
     describe = dict(LEAD_DESCRIBE)
     describe["fields"] = [
         *LEAD_DESCRIBE["fields"],
@@ -142,7 +142,7 @@ def test_lengths_come_from_the_describe_not_constants():
     assert record.fields["FirstName"] == "Augus"
 
 
-def test_sixty_character_first_name_arrives_as_its_first_forty():
+def test_first_name_cut_to_forty():
     lead = dataclasses.replace(ADA, first_name="F" * 30 + "G" * 30)
 
     record = map_lead(lead, ExportSettings(), LEAD)
@@ -167,7 +167,7 @@ def test_empty_optional_values_are_not_sent():
     }
 
 
-def test_missing_company_on_a_lead_gets_the_placeholder_and_says_so():
+def test_missing_company_gets_placeholder_on_lead():
     lead = dataclasses.replace(ADA, company_name="   ")
 
     record = map_lead(lead, ExportSettings(), LEAD)
@@ -179,7 +179,7 @@ def test_missing_company_on_a_lead_gets_the_placeholder_and_says_so():
     )
 
 
-def test_missing_company_on_a_contact_is_simply_left_out():
+def test_missing_company_left_out_on_contact():
     lead = dataclasses.replace(ADA, company_name="")
 
     record = map_lead(lead, ExportSettings(object_mapping="contact"), CONTACT)
@@ -208,7 +208,7 @@ def test_values_no_truncation_can_save_fail_the_lead(changes, code, words):
 
     assert raised.value.code == code
     assert words in raised.value.message
-    assert "Artisan" in raised.value.message  # says where to fix it
+    assert "Artisan" in raised.value.message  # names where to fix it
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def test_grapheme_clusters_of_a_mixed_string():
     ]
 
 
-def test_emoji_in_a_name_is_cut_whole_and_reported_in_units():
+def test_emoji_name_cut_whole():
     lead = dataclasses.replace(ADA, first_name="A" * 39 + "😀")
 
     record = map_lead(lead, ExportSettings(), LEAD)

@@ -96,7 +96,7 @@ def test_inbound_email_names_the_person_as_sender():
     assert "ToIds" not in payload
 
 
-def test_a_body_over_the_limit_is_cut_and_marked():
+def test_long_body_cut_and_marked():
     body = "😀" * 70_000  # 140,000 UTF-16 units against a limit of 131,072
 
     payload, truncations = email_message_payload(
@@ -130,7 +130,7 @@ def test_emails_salesforce_already_has_are_linked_not_created():
     assert decisions[1].payload is None
 
 
-def test_linkedin_message_becomes_a_completed_task_that_names_its_identifier():
+def test_linkedin_task_payload():
     linkedin = message(
         4,
         channel="linkedin",
@@ -155,7 +155,7 @@ def test_linkedin_message_becomes_a_completed_task_that_names_its_identifier():
     assert identifier_in_task("A task someone typed") is None
 
 
-def test_linkedin_task_falls_back_to_a_plain_task_where_the_subtype_is_missing():
+def test_linkedin_task_without_subtype():
     describe = dict(TASK_DESCRIBE)
     describe["fields"] = [
         {**f, "picklistValues": [{"value": "Task"}, {"value": "Email"}]}
@@ -173,7 +173,7 @@ def test_linkedin_task_falls_back_to_a_plain_task_where_the_subtype_is_missing()
     assert payload["Subject"] == "[Artisan AI] LinkedIn message received"
 
 
-def test_a_long_linkedin_message_keeps_its_identifier_line():
+def test_long_linkedin_task_keeps_identifier():
     linkedin = message(6, channel="linkedin", body_text="word " * 10_000)
 
     payload, truncations = linkedin_task_payload(linkedin, LEAD_RECORD, TASK)

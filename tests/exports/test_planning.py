@@ -111,7 +111,7 @@ def test_matching_rule(candidates, sobject, salesforce_id, origin):
         assert decision.payload is None
 
 
-def test_the_rule_does_not_depend_on_the_order_salesforce_answers_in():
+def test_matching_rule_ignores_result_order():
     candidates = [CONTACT_B, LEAD_A, CONVERTED, LEAD_B, CONTACT_A]
 
     assert choose_candidate(candidates) == choose_candidate(candidates[::-1]) == LEAD_B
@@ -131,7 +131,7 @@ def test_explanation_of_a_single_lead_match():
     )
 
 
-def test_explanation_when_a_contact_with_the_same_email_also_exists():
+def test_explanation_names_other_contact():
     [decision] = plan_leads(
         ExportSettings(),
         LEAD,
@@ -186,7 +186,7 @@ def test_explanation_gives_the_reason_for_the_choice(candidates, reason):
     assert "1 other record carries the same email" in decision.explanation
 
 
-def test_converted_lead_without_a_contact_fails_with_a_reason():
+def test_converted_lead_without_contact_fails():
     broken = Candidate(
         "Lead", "00Q000000000004AAA", "ada@example.com", is_converted=True
     )
@@ -203,7 +203,7 @@ def test_converted_lead_without_a_contact_fails_with_a_reason():
     assert "00Q000000000004AAA" in decision.error_message
 
 
-def test_leads_sharing_an_email_share_one_decision_led_by_the_most_engaged():
+def test_shared_email_one_decision():
     leads = [
         lead(1, "ada@example.com", first_name="Quiet"),
         lead(2, "other@example.com"),
@@ -219,7 +219,7 @@ def test_leads_sharing_an_email_share_one_decision_led_by_the_most_engaged():
     assert decisions[0].payload["Status"] == "Qualified"
 
 
-def test_a_bad_lead_fails_alone():
+def test_bad_lead_fails_alone():
     leads = [
         lead(1, "good@example.com"),
         lead(2, "bad@example.com", last_name=""),
@@ -237,7 +237,7 @@ def test_a_bad_lead_fails_alone():
     ]
 
 
-def test_a_lead_with_a_bad_email_is_still_linked_when_salesforce_has_it():
+def test_invalid_email_still_links():
     # Validity matters only for creating; an existing record is linked as is.
     decisions = plan_leads(
         ExportSettings(),
@@ -253,7 +253,7 @@ def test_a_lead_with_a_bad_email_is_still_linked_when_salesforce_has_it():
     assert decisions[0].action == Action.LINK
 
 
-def test_the_placeholder_and_truncations_travel_with_the_decision():
+def test_decision_carries_notes_and_truncations():
     [decision] = plan_leads(
         ExportSettings(),
         LEAD,

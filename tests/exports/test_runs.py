@@ -41,7 +41,7 @@ def test_connection_needing_reconnect_pauses_exports(connected_account):
     assert not LeadLink.objects.filter(lead=lead).exists()
 
 
-def test_a_second_run_while_one_is_running_is_refused(connected_account):
+def test_concurrent_run_refused(connected_account):
     running = ExportRun.objects.create(
         account=connected_account, trigger="task", progressed_at=timezone.now()
     )
@@ -56,7 +56,7 @@ def test_a_second_run_while_one_is_running_is_refused(connected_account):
     assert running.status == ExportRun.Status.RUNNING
 
 
-def test_a_silent_running_run_is_taken_over(connected_account, settings):
+def test_silent_run_taken_over(connected_account, settings):
     silent_since = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 1)
     abandoned = ExportRun.objects.create(
         account=connected_account, trigger="task", progressed_at=silent_since
@@ -72,9 +72,7 @@ def test_a_silent_running_run_is_taken_over(connected_account, settings):
     assert abandoned.error.startswith("Stopped without finishing")
 
 
-def test_exhausted_api_limit_stops_the_run_with_a_clear_error(
-    connected_account, emulator, emulator_org
-):
+def test_api_limit_stops_run(connected_account, emulator, emulator_org):
     lead = add_lead(connected_account, "ada@example.com")
     emulator.control.set_faults(emulator_org["org_id"], api_limit_remaining=0)
 
@@ -101,9 +99,7 @@ def test_expired_session_without_refresh_token_asks_for_reconnect(
     assert again.status == ExportRun.Status.REFUSED
 
 
-def test_failed_emails_are_recorded_and_retried_by_the_next_run(
-    connected_account, sf, emulator, emulator_org
-):
+def test_failed_emails_retried_next_run(connected_account, sf, emulator, emulator_org):
     lead = add_lead(connected_account, "ada@example.com")
     add_email(lead, "<out-1@artisan.example>")
     run_export(connected_account, trigger="test")
@@ -123,7 +119,7 @@ def test_failed_emails_are_recorded_and_retried_by_the_next_run(
     assert len(identifiers) == 2
 
 
-def test_task_runs_the_export_and_is_safe_to_run_twice(connected_account):
+def test_task_safe_to_run_twice(connected_account):
     add_lead(connected_account, "ada@example.com")
 
     first = export_account(connected_account.pk)
