@@ -1,11 +1,11 @@
 """The Salesforce REST client: the only module that speaks HTTP to Salesforce.
 
-Every call goes through `SalesforceClient._send`, which applies the timeout and
-CA bundle from settings, logs the call, reads API usage from the
-Sforce-Limit-Info header, refreshes the access token once when Salesforce
-returns 401 INVALID_SESSION_ID, retries transient failures of requests that
-are safe to repeat, and maps Salesforce error codes to the SalesforceError
-family below. simple-salesforce builds the versioned base URL and the auth
+Every call goes through `SalesforceClient._send`. It applies the timeout and CA
+bundle from settings, logs the call and reads API usage from the
+Sforce-Limit-Info header. It refreshes the access token once when Salesforce
+returns 401 INVALID_SESSION_ID, retries transient failures of requests that are
+safe to repeat, and maps Salesforce error codes to the SalesforceError family
+below. simple-salesforce builds the versioned base URL and the auth
 headers; the client sends through its session itself because it needs the
 status, timing and headers of every response, which `Salesforce.restful` drops.
 
@@ -17,6 +17,7 @@ value at once (the export engine calls it when a run ends).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ TRANSIENT_ERROR_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 # Requests whose repetition cannot duplicate data. A POST create is not one of
 # them: its response may be lost after Salesforce saved the records.
 REPEATABLE_METHODS = frozenset({"GET", "PATCH"})
+QUERY_STRING = re.compile(r"\?[^\s)'\"]*")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,11 @@ def new_session() -> requests.Session:
     session.trust_env = False
     session.verify = ca_bundle()
     return session
+
+
+def _without_query(text: str) -> str:
+    """Drop query strings from an error text; a SOQL query there contains emails."""
+    return QUERY_STRING.sub("?…", text)
 
 
 def _json_or_none(response: requests.Response):
@@ -435,7 +442,7 @@ class SalesforceClient:
             )
             raise SalesforceTransientError(
                 f"{method} {urlsplit(url).path} got no response: "
-                f"{type(error).__name__}: {error}"
+                f"{type(error).__name__}: {_without_query(str(error))}"
             ) from error
         logger.info(
             "Salesforce %s %s -> %s in %d ms",

@@ -1,4 +1,4 @@
-"""Where a connect flow starts, what it carries, and how it ends.
+"""The start, the session state and the end of a connect flow.
 
 allauth keeps its own state in the session but hands it to the adapter only
 after the token exchange, which already needs the login host. So the login

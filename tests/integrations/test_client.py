@@ -482,6 +482,24 @@ def test_create_is_never_resent_on_transient_error(mocked, client, sleeps):
     assert sleeps == []
 
 
+def test_connection_error_hides_query(mocked, client):
+    for _ in range(3):
+        mocked.get(
+            f"{API}/query/",
+            body=requests.ConnectionError(
+                "Max retries exceeded with url: /services/data/v62.0/query/"
+                "?q=SELECT+Id+FROM+Lead+WHERE+Email+%3D+%27ada%40example.com%27 "
+                "(Caused by NewConnectionError)"
+            ),
+        )
+
+    with pytest.raises(SalesforceTransientError) as raised:
+        client.query("SELECT Id FROM Lead WHERE Email = 'ada@example.com'")
+
+    assert "ada" not in str(raised.value)
+    assert "/services/data/v62.0/query/?…" in str(raised.value)
+
+
 def test_create_timeout_is_not_resent(mocked, client, sleeps):
     mocked.post(
         f"{API}/composite/sobjects", body=requests.ReadTimeout("read timed out")
