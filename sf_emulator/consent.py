@@ -16,6 +16,7 @@ import requests
 
 TIMEOUT_SECONDS = 30
 SETTINGS_PATH = "/settings/integrations/salesforce/"
+LOGIN_PATH = "/accounts/login/"
 
 
 class ConsentError(RuntimeError):
@@ -218,3 +219,49 @@ def connect_salesforce(
             f"Salesforce redirected to {callback_url}, not back to {site_url}."
         )
     return session.get(callback_url, timeout=TIMEOUT_SECONDS)
+
+
+def log_in(
+    session: requests.Session, site_url: str, *, username: str, password: str
+) -> requests.Response:
+    """Log in to the Django site through allauth's login form."""
+    login_url = f"{site_url.rstrip('/')}{LOGIN_PATH}"
+    page = session.get(login_url, timeout=TIMEOUT_SECONDS)
+    page.raise_for_status()
+    form = _form(page.text, page.url, action_part=LOGIN_PATH)
+    response = session.post(
+        login_url,
+        data={**form.fields, "login": username, "password": password},
+        headers={"Referer": page.url},
+        timeout=TIMEOUT_SECONDS,
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise ConsentError(
+            f"Logging in to {site_url} as {username} failed ({response.status_code}); "
+            "check the username and password."
+        )
+    return response
+
+
+def connect_through_consent(
+    *,
+    session: requests.Session,
+    site_url: str,
+    site_username: str,
+    site_password: str,
+    salesforce_username: str,
+    salesforce_password: str,
+    ca_path: str,
+    account_slug: str = "",
+) -> requests.Response:
+    """Log in to the Django site, then connect Salesforce as `connect_salesforce`."""
+    log_in(session, site_url, username=site_username, password=site_password)
+    return connect_salesforce(
+        session,
+        site_url,
+        ca_path=ca_path,
+        username=salesforce_username,
+        password=salesforce_password,
+        account_slug=account_slug,
+    )

@@ -349,23 +349,31 @@ def test_anonymous_connect_redirects_to_login(client, account):
 
 @pytest.mark.django_db(transaction=True)
 def test_scripted_consent_against_live_server(
-    live_server, account, emulator, emulator_org, salesforce_settings, client
+    live_server, account, emulator, emulator_org, salesforce_settings
 ):
-    client.force_login(account.member)
     browser = requests.Session()
     browser.trust_env = False
-    browser.cookies.set("sessionid", client.cookies["sessionid"].value)
 
-    final = consent.connect_salesforce(
-        browser,
-        live_server.url,
+    final = consent.connect_through_consent(
+        session=browser,
+        site_url=live_server.url,
+        site_username="alice",
+        site_password="correct horse battery staple",
+        salesforce_username=emulator_org["username"],
+        salesforce_password=emulator_org["password"],
         ca_path=emulator.ca_path,
-        username=emulator_org["username"],
-        password=emulator_org["password"],
-        account_slug="acme",
     )
 
     assert final.status_code == 200
     assert f"Connected Salesforce org {emulator_org['org_id']}" in final.text
     stored = SalesforceConnection.objects.get(account=account)
     assert stored.org_id == emulator_org["org_id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scripted_login_wrong_password(live_server, account):
+    browser = requests.Session()
+    browser.trust_env = False
+
+    with pytest.raises(consent.ConsentError, match="Logging in to"):
+        consent.log_in(browser, live_server.url, username="alice", password="wrong")
