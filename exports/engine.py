@@ -52,12 +52,12 @@ def stale_after() -> timedelta:
 
 
 def run_export(account, *, trigger: str, progress=None) -> ExportRun:
-    """Export the account's due leads and their messages to its connected org.
+    """Export the account's due leads and their messages; return the finished run.
 
-    Returns the finished run; it is `refused` when the connection is not usable
-    or another export of the account is running. `progress(stage, done, total)`
-    is called after each batch.
+    The run is `refused` when the connection is unusable or another run is on.
     """
+    # `progress(stage, done, total)` is called as each stage starts and after
+    # each of its batches; the command draws its progress bars from it.
     connection = SalesforceConnection.objects.filter(account=account).first()
     org_id = connection.org_id if connection else ""
     if connection is None or not connection.is_usable:
@@ -100,7 +100,7 @@ def run_export(account, *, trigger: str, progress=None) -> ExportRun:
             "by the next run.",
         )
 
-    run = recording.finish_run(run, Status.SUCCEEDED, api_calls=client.api_calls)
+    run = _finish(run, client, Status.SUCCEEDED)
     logger.info(
         "Export run %s of account %s finished: %s", run.pk, account.slug, run.summary()
     )
@@ -113,9 +113,10 @@ def _connection_problem(connection, error=None) -> str:
             "The account has no Salesforce connection. Connect Salesforce in "
             "Settings → Integrations, then export again."
         )
-    reason = f" ({error.message})" if error is not None else ""
+    if error is not None:
+        return f"{error.message} Exports are paused until then; nothing is lost."
     return (
-        f"The Salesforce connection is {connection.get_state_display()}{reason}. "
+        f"The Salesforce connection is {connection.get_state_display()}. "
         "Reconnect Salesforce in Settings → Integrations; exports are paused "
         "until then and nothing is lost."
     )
@@ -201,9 +202,12 @@ def _fail(run: ExportRun, client, error: str) -> ExportRun:
     logger.error(
         "Export run %s of account %s failed: %s", run.pk, run.account.slug, error
     )
-    return recording.finish_run(
-        run, Status.FAILED, error=error, api_calls=client.api_calls
-    )
+    return _finish(run, client, Status.FAILED, error)
+
+
+def _finish(run: ExportRun, client, status: str, error: str = "") -> ExportRun:
+    client.save_usage()
+    return recording.finish_run(run, status, error=error, api_calls=client.api_calls)
 
 
 def _export_leads(run, client, export_trigger, export_settings, progress) -> None:

@@ -231,12 +231,12 @@ def truncate_utf16(value: str, limit: int) -> str:
 ZWJ = "\u200d"
 
 
+# NOTE: a subset of Unicode's segmentation rules (UAX #29): prepend marks and
+# Indic conjuncts are not joined, so such text may be cut between them.
 def grapheme_clusters(value: str) -> list[str]:
-    """Split `value` into user-perceived characters.
+    """Split `value` into user-perceived characters (extended grapheme clusters).
 
-    Follows the rules of Unicode's extended grapheme clusters that matter for
-    names and titles: combining marks, emoji modifiers and ZWJ sequences,
-    variation selectors and tags, flag pairs, Hangul jamo and CR LF.
+    Covers marks, emoji modifiers, ZWJ sequences, tags, flags, Hangul and CR LF.
     """
     clusters: list[str] = []
     for char in value:
