@@ -303,6 +303,16 @@ def _sync_messages(run, client, progress) -> None:
                 )
                 continue
             break
+        for decision in decisions:
+            if decision.action == Action.FAIL:
+                logger.warning(
+                    "Run %s of account %s: message %s of lead %s failed with %s",
+                    run.pk,
+                    run.account.slug,
+                    decision.message_id,
+                    decision.lead_id,
+                    decision.error_code,
+                )
         recording.record_message_decisions(run, decisions)
         recording.set_api_calls(run, client.api_calls)
         done += len(messages)

@@ -160,6 +160,8 @@ def _link(
         sobject, salesforce_id = "Contact", chosen.salesforce_id
         origin = Origin.MATCHED_CONTACT
 
+    # TODO: update the fields named in `overwrite_fields` on the matched record;
+    # until then a match is only linked and `ExportRun.updated_count` stays 0.
     return LeadDecision(
         email=email,
         lead_ids=lead_ids,
