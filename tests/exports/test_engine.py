@@ -353,3 +353,25 @@ def test_missing_status_value_left_to_default(connected_account, sf):
     assert record["Status"] == "Open - Not Contacted"
     note = RecordOutcome.objects.get(export_run=run, lead=lead).note
     assert "Status 'Qualified' is not in this org's picklist" in note
+
+
+def test_email_to_converted_lead_fails_alone(
+    connected_account, sf, emulator, emulator_org
+):
+    lead = add_lead(connected_account, "ada@example.com")
+    other = add_lead(connected_account, "grace@example.com")
+    run_export(connected_account, trigger="test")
+    emulator.control.convert_lead(
+        emulator_org["org_id"], LeadLink.objects.get(lead=lead).salesforce_id
+    )
+    doomed = add_email(lead, "<to-converted@artisan.example>")
+    add_email(other, "<to-grace@artisan.example>")
+
+    run = run_export(connected_account, trigger="test")
+
+    assert (run.messages_synced_count, run.messages_failed_count) == (1, 1)
+    synced = SyncedMessage.objects.get(message=doomed)
+    assert synced.state == SyncedMessage.State.FAILED
+    assert synced.last_error.startswith("CANNOT_UPDATE_CONVERTED_LEAD: ")
+    outcome = RecordOutcome.objects.get(export_run=run, message=doomed)
+    assert outcome.outcome == RecordOutcome.Outcome.MESSAGE_FAILED
