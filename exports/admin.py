@@ -88,6 +88,8 @@ class SyncedMessageAdmin(ReadOnlyAdmin):
         return synced.message.lead.email
 
 
+# NOTE: the inline renders every outcome of the run, which is slow for runs of
+# many thousand leads; the run's "outcomes" link opens the paginated list.
 class RecordOutcomeInline(admin.TabularInline):
     model = RecordOutcome
     fields = [
