@@ -1,16 +1,9 @@
-"""Fixtures that run one emulator process for the whole test session."""
+"""Fixtures for the emulator's own tests; `emulator` comes from tests/conftest.py."""
 
 import pytest
 import requests
 
 from sf_emulator.client import trusting_session
-from sf_emulator.process import EmulatorProcess
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    with EmulatorProcess() as process:
-        yield process
 
 
 @pytest.fixture
