@@ -11,6 +11,7 @@ through its retries (about seven minutes with the 30-second request timeout).
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
@@ -223,46 +224,20 @@ def _export_leads(run, client, export_trigger, export_settings, progress) -> Non
         raise ExportConfigError(" ".join(problems))
     for warning in picklist_problems(export_settings, schema):
         logger.warning("Run %s of account %s: %s", run.pk, run.account.slug, warning)
+    headers = person_headers(export_settings.apply_assignment_rules)
+
+    def export_batch(leads):
+        matches = find_people_by_email(client, [lead.email for lead in leads])
+        decisions = plan_leads(export_settings, schema, leads, matches)
+        return apply_creates(client, decisions, headers)
 
     done = 0
     if progress:
         progress("leads", done, total)
-    for leads in selection.unlinked_lead_batches(
-        run.account, run.org_id, export_trigger
-    ):
-        decisions = _export_lead_batch(run, client, export_settings, schema, leads)
-        recording.record_lead_decisions(run, decisions)
-        recording.set_api_calls(run, client.api_calls)
-        done += len(leads)
-        if progress:
-            progress("leads", done, total)
-
-
-def _export_lead_batch(run, client, export_settings, schema, leads):
-    for attempt in range(1, ATTEMPTS_PER_BATCH + 1):
-        matches = find_people_by_email(client, [lead.email for lead in leads])
-        decisions = plan_leads(export_settings, schema, leads, matches)
-        try:
-            headers = person_headers(export_settings.apply_assignment_rules)
-            decisions = apply_creates(client, decisions, headers)
-        except SalesforceTransientError as error:
-            if attempt == ATTEMPTS_PER_BATCH:
-                raise
-            # Salesforce may have saved the records before the response was
-            # lost, so the next look-up finds those and links them instead.
-            logger.warning(
-                "Run %s of account %s: create of %s leads got no response (%s); "
-                "looking them up again before retrying",
-                run.pk,
-                run.account.slug,
-                len(leads),
-                error.error_code,
-            )
-            continue
-        break
-
-    for decision in decisions:
-        if decision.action == Action.FAIL:
+    batches = selection.unlinked_lead_batches(run.account, run.org_id, export_trigger)
+    for leads in batches:
+        decisions = _with_repair(run, "leads", leads, export_batch)
+        for decision in _failures(decisions):
             logger.warning(
                 "Run %s of account %s: leads %s failed with %s",
                 run.pk,
@@ -270,7 +245,11 @@ def _export_lead_batch(run, client, export_settings, schema, leads):
                 decision.lead_ids,
                 decision.error_code,
             )
-    return decisions
+        recording.record_lead_decisions(run, decisions)
+        recording.set_api_calls(run, client.api_calls)
+        done += len(leads)
+        if progress:
+            progress("leads", done, total)
 
 
 def _sync_messages(run, client, progress) -> None:
@@ -287,34 +266,49 @@ def _sync_messages(run, client, progress) -> None:
             sobject: load_schema(client, run.org_id, sobject)
             for sobject in {message.sobject for message in messages}
         }
-        for attempt in range(1, ATTEMPTS_PER_BATCH + 1):
-            try:
-                decisions = sync_messages(client, messages, person_ids, schemas)
-            except SalesforceTransientError as error:
-                if attempt == ATTEMPTS_PER_BATCH:
-                    raise
-                logger.warning(
-                    "Run %s of account %s: create of %s messages got no response (%s); "
-                    "looking them up again before retrying",
-                    run.pk,
-                    run.account.slug,
-                    len(messages),
-                    error.error_code,
-                )
-                continue
-            break
-        for decision in decisions:
-            if decision.action == Action.FAIL:
-                logger.warning(
-                    "Run %s of account %s: message %s of lead %s failed with %s",
-                    run.pk,
-                    run.account.slug,
-                    decision.message_id,
-                    decision.lead_id,
-                    decision.error_code,
-                )
+        decisions = _with_repair(
+            run,
+            "messages",
+            messages,
+            partial(sync_messages, client, person_ids=person_ids, schemas=schemas),
+        )
+        for decision in _failures(decisions):
+            logger.warning(
+                "Run %s of account %s: message %s of lead %s failed with %s",
+                run.pk,
+                run.account.slug,
+                decision.message_id,
+                decision.lead_id,
+                decision.error_code,
+            )
         recording.record_message_decisions(run, decisions)
         recording.set_api_calls(run, client.api_calls)
         done += len(messages)
         if progress:
             progress("messages", done, total)
+
+
+def _with_repair(run, noun: str, batch: list, handle_batch):
+    """Handle a batch, and once more when Salesforce lost a create's response.
+
+    Each attempt looks the batch up afresh, so saved records are linked.
+    """
+    for attempt in range(1, ATTEMPTS_PER_BATCH + 1):
+        try:
+            return handle_batch(batch)
+        except SalesforceTransientError as error:
+            if attempt == ATTEMPTS_PER_BATCH:
+                raise
+            logger.warning(
+                "Run %s of account %s: create of %s %s got no response (%s); "
+                "looking them up again before retrying",
+                run.pk,
+                run.account.slug,
+                len(batch),
+                noun,
+                error.error_code,
+            )
+
+
+def _failures(decisions: list) -> list:
+    return [decision for decision in decisions if decision.action == Action.FAIL]

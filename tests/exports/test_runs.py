@@ -1,10 +1,12 @@
 """The run around the export: lock, refusals, stops, task, command and admin."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_q.conf import Conf
 from django_q.models import OrmQ
 
 from exports.engine import run_export
@@ -211,4 +213,34 @@ def test_admin_pages_load_and_retry_queues_an_export(connected_account, client):
     )
 
     assert "Queued an export of 1 account(s): acme." in response.content.decode()
+    assert OrmQ.objects.count() == 1
+
+
+def test_command_through_worker_prints_json(connected_account, capsys, monkeypatch):
+    # The task runs in this process, as django-q2 does with `sync` on.
+    monkeypatch.setattr(Conf, "SYNC", True)
+    add_lead(connected_account, "ada@example.com")
+
+    call_command(
+        "export_leads",
+        "--account",
+        "acme",
+        "--enqueue",
+        "--wait",
+        "--json",
+        "--trigger",
+        "demo",
+    )
+
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["status"] == "succeeded"
+    assert printed["created"] == 1
+    assert printed["summary"].startswith("created 1, linked 0")
+    assert printed["run_id"] == ExportRun.objects.get(trigger="demo").pk
+
+
+def test_command_enqueue_only_queues(account, capsys):
+    call_command("export_leads", "--account", "acme", "--enqueue")
+
+    assert capsys.readouterr().out.startswith("Queued the export of acme as task ")
     assert OrmQ.objects.count() == 1

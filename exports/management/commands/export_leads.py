@@ -1,17 +1,22 @@
-"""Run one account's export in the foreground, with a progress bar."""
+"""Run one account's export in the foreground, or queue it on the worker."""
+
+import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django_q.tasks import fetch
 from tqdm import tqdm
 
 from exports.engine import run_export
 from exports.models import ExportRun
+from exports.services import enqueue_export
 from outreach.models import Account
 
 
 class Command(BaseCommand):
     help = (
-        "Export an account's due leads and their emails to its connected "
-        "Salesforce org, as the background task would, and print a summary."
+        "Export an account's due leads and their messages to its connected "
+        "Salesforce org and print a one-line summary. Exits non-zero when the "
+        "run is refused or fails."
     )
 
     def add_arguments(self, parser):
@@ -19,8 +24,35 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not draw a progress bar."
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue the export on the django-q2 worker instead of running it here.",
+        )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="With --enqueue, wait for the worker to finish the run.",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=int,
+            default=600,
+            metavar="SECONDS",
+            help="How long --wait waits for the worker (default 600).",
+        )
+        parser.add_argument(
+            "--trigger",
+            default="command",
+            help="What the run records as its trigger (default: command).",
+        )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Print the run as one line of JSON instead of the summary.",
+        )
 
-    def handle(self, *args, account, no_progress, **options):
+    def handle(self, *args, account, **options):
         found = Account.objects.filter(slug=account).first()
         if found is None:
             known = ", ".join(Account.objects.values_list("slug", flat=True)[:10])
@@ -28,6 +60,26 @@ class Command(BaseCommand):
                 f"No account with slug {account!r}. Known accounts: {known or 'none'}."
             )
 
+        if options["enqueue"]:
+            run = self._through_worker(found, options)
+            if run is None:
+                return
+        else:
+            run = self._in_foreground(
+                found, options["trigger"], no_progress=options["no_progress"]
+            )
+
+        if options["json"]:
+            self.stdout.write(json.dumps(run_as_dict(run)))
+        elif run.status == ExportRun.Status.SUCCEEDED:
+            self.stdout.write(f"Export run {run.pk} of {account}: {run.summary()}")
+        if run.status != ExportRun.Status.SUCCEEDED:
+            raise CommandError(
+                f"Export run {run.pk} of {account} {run.status}: {run.error} "
+                f"({run.summary()})"
+            )
+
+    def _in_foreground(self, account, trigger, *, no_progress: bool) -> ExportRun:
         bars = {}
 
         def progress(stage, done, total):
@@ -41,15 +93,46 @@ class Command(BaseCommand):
             bars[stage].update(done - bars[stage].n)
 
         try:
-            run = run_export(found, trigger="command", progress=progress)
+            return run_export(account, trigger=trigger, progress=progress)
         finally:
             for bar in bars.values():
                 bar.close()
 
-        if run.status == ExportRun.Status.SUCCEEDED:
-            self.stdout.write(f"Export run {run.pk} of {account}: {run.summary()}")
-            return
-        raise CommandError(
-            f"Export run {run.pk} of {account} {run.status}: {run.error} "
-            f"({run.summary()})"
-        )
+    def _through_worker(self, account, options) -> ExportRun | None:
+        task_id = enqueue_export(account, trigger=options["trigger"])
+        if not options["wait"]:
+            self.stdout.write(f"Queued the export of {account.slug} as task {task_id}.")
+            return None
+
+        task = fetch(task_id, wait=options["timeout"] * 1000)
+        if task is None:
+            raise CommandError(
+                f"The worker did not finish task {task_id} within "
+                f"{options['timeout']} s. Is `manage.py qcluster` running? The task "
+                "stays queued."
+            )
+        if not task.success or task.result is None:
+            raise CommandError(
+                f"Task {task_id} failed on the worker: {task.result}. "
+                "See the worker's log."
+            )
+        return ExportRun.objects.get(pk=task.result)
+
+
+def run_as_dict(run: ExportRun) -> dict:
+    """Return the run's outcome as plain data for --json."""
+    return {
+        "run_id": run.pk,
+        "account": run.account.slug,
+        "status": run.status,
+        "error": run.error,
+        "summary": run.summary(),
+        "created": run.created_count,
+        "linked": run.linked_count,
+        "updated": run.updated_count,
+        "skipped": run.skipped_count,
+        "failed": run.failed_count,
+        "messages_synced": run.messages_synced_count,
+        "messages_failed": run.messages_failed_count,
+        "api_calls": run.api_calls,
+    }
