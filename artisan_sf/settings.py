@@ -31,10 +31,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "django_q",
+    "ninja",
     "outreach",
     "integrations",
     "exports",
     "sf_emulator",
+    "api",
 ]
 
 MIDDLEWARE = [
