@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
 from api.keys import hash_key, revoke_api_keys
@@ -178,3 +179,12 @@ def test_use_after_a_minute_moves_last_used_at(api_key, client):
     post_leads(client, f"Bearer {api_key}")
 
     assert ApiKey.objects.get().last_used_at > long_ago
+
+
+def test_bearer_request_needs_no_csrf_token(api_key):
+    # The outreach engine is a server with no session cookie or CSRF token.
+    client = Client(enforce_csrf_checks=True)
+
+    response = post_leads(client, f"Bearer {api_key}")
+
+    assert response.status_code == 200
