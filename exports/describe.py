@@ -32,6 +32,11 @@ class FieldSchema:
     defaulted_on_create: bool = False
     restricted_picklist: bool = False
     picklist_values: tuple[str, ...] = ()
+    filterable: bool = True
+    # For reference fields: the objects it may point to and the name a SOQL
+    # path uses to reach them (AccountId -> "Account").
+    reference_to: tuple[str, ...] = ()
+    relationship_name: str | None = None
 
     @property
     def is_truncatable(self) -> bool:
@@ -61,6 +66,9 @@ class ObjectSchema:
                     for value in item.get("picklistValues") or ()
                     if value.get("active", True)
                 ),
+                filterable=item.get("filterable", True),
+                reference_to=tuple(item.get("referenceTo") or ()),
+                relationship_name=item.get("relationshipName"),
             )
         return cls(name=describe.get("name", ""), fields=fields)
 

@@ -61,13 +61,22 @@ def chunked_queries(
         yield format_soql(template, chunk)
 
 
-def find_people_by_email(client, emails: Iterable[str]) -> dict[str, list[Candidate]]:
-    """Leads and Contacts whose email matches, keyed by normalized email."""
+def searchable_emails(emails: Iterable[str]) -> dict[str, str]:
+    """Normalized email → trimmed email to search, for those a record could hold.
+
+    Empty emails and emails longer than Salesforce's Email fields are left out.
+    """
     searched = {}
     for email in emails:
         trimmed = email.strip()
         if trimmed and utf16_length(trimmed) <= MAX_EMAIL_LENGTH:
             searched.setdefault(normalize_email(trimmed), trimmed)
+    return searched
+
+
+def find_people_by_email(client, emails: Iterable[str]) -> dict[str, list[Candidate]]:
+    """Leads and Contacts whose email matches, keyed by normalized email."""
+    searched = searchable_emails(emails)
     if not searched:
         return {}
 
