@@ -32,7 +32,7 @@ PASTED_HOST_SUFFIXES = {
 }
 # A My Domain name, optionally "--sandbox", then an optional edition label
 # such as "sandbox", "develop" or "scratch".
-MY_DOMAIN_PREFIX = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z]+)?$")
+MY_DOMAIN_PREFIX = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z]+)?")
 SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 
 
@@ -118,7 +118,16 @@ def _normalise_my_domain(value: str) -> str:
         )
     if "://" not in value:
         value = f"https://{value}"
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        has_port = parts.port is not None
+    except ValueError as error:
+        # urlsplit and .port raise ValueError on a malformed host or port,
+        # e.g. "javascript:alert(1)" read as host "javascript", port "alert(1)".
+        raise InvalidLoginHostError(
+            f"{value!r} is not a valid address ({error}); enter your My Domain, "
+            "for example https://acme.my.salesforce.com."
+        ) from error
     if parts.scheme != "https":
         raise InvalidLoginHostError(
             f"{value!r} does not use https; Salesforce accepts logins only over "
@@ -128,19 +137,26 @@ def _normalise_my_domain(value: str) -> str:
     configured = settings.SALESFORCE_LOGIN_URL.rstrip("/")
     if f"https://{parts.netloc.lower()}" == configured:
         return configured
-    if parts.username or parts.password or parts.port:
+    if parts.username or parts.password or has_port:
         raise InvalidLoginHostError(
             f"{value!r} contains a user name, password or port; enter only the "
             "host, for example https://acme.my.salesforce.com."
         )
 
+    if not parts.netloc.isascii():
+        # .lower() turns some non-ASCII letters into ASCII ones (the Kelvin
+        # sign into "k"), so a look-alike could pass the suffix checks below.
+        raise InvalidLoginHostError(
+            f"{value!r} contains characters other than ASCII letters, digits, "
+            "dots and hyphens, which no Salesforce host has."
+        )
     host = (parts.hostname or "").rstrip(".")
     if f"https://{host}" in (PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL):
         return f"https://{host}"
     for pasted_suffix, my_domain_suffix in PASTED_HOST_SUFFIXES.items():
         if host.endswith(pasted_suffix):
             prefix = host.removesuffix(pasted_suffix)
-            if MY_DOMAIN_PREFIX.match(prefix):
+            if MY_DOMAIN_PREFIX.fullmatch(prefix):
                 return f"https://{prefix}{my_domain_suffix}"
     raise InvalidLoginHostError(_reason_not_login_host(value, host))
 
@@ -150,6 +166,11 @@ def _reason_not_login_host(value: str, host: str) -> str:
         kind = "a Visualforce page host"
     elif host.endswith((".my.site.com", ".force.com")):
         kind = "an Experience Cloud site or another Salesforce host"
+    elif host.endswith(tuple(PASTED_HOST_SUFFIXES)):
+        kind = (
+            "not a valid My Domain, because a My Domain name contains only "
+            "letters, digits and hyphens"
+        )
     elif host.endswith(".salesforce.com"):
         kind = "a Salesforce instance host, not a login host"
     else:

@@ -321,6 +321,22 @@ def test_invalid_my_domain_rejected(member_client, account):
     assert "is not a Salesforce host" in text
 
 
+@pytest.mark.parametrize(
+    "my_domain",
+    ["javascript:alert(1)", "https://acme.my.salesforce.com:abc", "https://[acme"],
+)
+def test_malformed_my_domain_rejected(member_client, account, my_domain):
+    response = member_client.post(
+        CONNECT_URL,
+        {"account": "acme", "login_host": "my_domain", "my_domain": my_domain},
+    )
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302
+    assert response["Location"] == "/settings/integrations/salesforce/?account=acme"
+    assert "is not a valid address" in text
+
+
 def test_my_domain_used_as_authorize_host(member_client, account):
     response = member_client.post(
         CONNECT_URL,
