@@ -42,15 +42,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return super().on_authentication_error(
                 request, provider, error, exception, extra_context
             )
-        oauth_error = request.GET.get("error", "")
-        description = request.GET.get("error_description", "")
-        if not oauth_error and exception is not None:
+        if (extra_context or {}).get("state") is None:
+            # The callback names no flow that this browser started, so its
+            # error parameters cannot be trusted to come from Salesforce.
+            oauth_error, description = "invalid_state", ""
+        elif exception is not None:
             oauth_error, description = flows.oauth_error_from_exception(exception)
-        elif not oauth_error:
-            if (extra_context or {}).get("state") is None:
-                oauth_error = "invalid_state"
-            else:
-                oauth_error = "cancelled" if error == AuthError.CANCELLED else "unknown"
+        else:
+            oauth_error = request.GET.get("error") or (
+                "cancelled" if error == AuthError.CANCELLED else "unknown"
+            )
+            description = request.GET.get("error_description", "")
         raise ImmediateHttpResponse(
             flows.fail_connect(request, error=oauth_error, description=description)
         )

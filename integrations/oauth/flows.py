@@ -28,6 +28,9 @@ OAUTH_ERROR_SESSION_KEY = "integrations_salesforce_oauth_error"
 # Matches allauth's own state lifetime: a flow older than this is dropped.
 FLOW_TTL_SECONDS = 600
 MAX_FLOWS = 10
+# The callback's error parameters are shown, logged and kept in the session,
+# and a real OAuth error or description is far shorter than this.
+MAX_OAUTH_ERROR_CHARS = 300
 
 
 def settings_url(account: Account | None = None) -> str:
@@ -138,6 +141,8 @@ def finish_connect(request, sociallogin) -> HttpResponse:
 def fail_connect(request, *, error: str, description: str) -> HttpResponse:
     """Keep the OAuth error for the settings page to explain, and go there."""
     flow = _pop(request)
+    error = error[:MAX_OAUTH_ERROR_CHARS]
+    description = description[:MAX_OAUTH_ERROR_CHARS]
     request.session[OAUTH_ERROR_SESSION_KEY] = {
         "error": error,
         "description": description,

@@ -6,6 +6,7 @@ requests, as a person would in a browser.
 """
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -204,6 +205,41 @@ def test_reused_code_explained(member_client, account, emulator, emulator_org):
 
     assert "The connection attempt expired" in text
     assert not SalesforceConnection.objects.exists()
+
+
+def test_forged_callback_error_not_shown(member_client, account):
+    # A link to the callback with an unknown state was not sent by Salesforce
+    # for a flow this browser started, so its error text must not be shown.
+    response = member_client.get(
+        "/accounts/salesforce/login/callback/",
+        {
+            "state": "not-a-flow",
+            "error": "invalid_client",
+            "error_description": "Account suspended, call +1 555 0100",
+        },
+    )
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302
+    assert "The connection attempt expired" in text
+    assert "call +1 555 0100" not in text
+    assert "not installed" not in text
+
+
+def test_callback_error_text_truncated(member_client, account):
+    authorize_url = member_client.post(
+        CONNECT_URL, {"account": "acme", "login_host": "production"}
+    )["Location"]
+    [state] = parse_qs(urlsplit(authorize_url).query)["state"]
+
+    response = member_client.get(
+        "/accounts/salesforce/login/callback/",
+        {"state": state, "error": "server_error", "error_description": "x" * 5000},
+    )
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "error_description=" + "x" * 300 in text
+    assert "x" * 301 not in text
 
 
 def test_reconnect_same_org_keeps_row(member_client, account, emulator, emulator_org):
