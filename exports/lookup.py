@@ -42,7 +42,15 @@ def encoded_length(soql: str) -> int:
 def chunked_queries(
     template: str, values: Iterable[str], limit: int = MAX_ENCODED_QUERY_BYTES
 ) -> Iterator[str]:
-    """Yield `template` filled with chunks of `values`, each within `limit` bytes.
+    """Yield `template` filled with chunks of `values`, each within `limit` bytes."""
+    for chunk in chunked_values(template, values, limit):
+        yield format_soql(template, chunk)
+
+
+def chunked_values(
+    template: str, values: Iterable[str], limit: int = MAX_ENCODED_QUERY_BYTES
+) -> Iterator[list[str]]:
+    """Yield chunks of distinct `values` that fill `template` within `limit` bytes.
 
     URL encoding works character by character, so the encoded query is the sum
     of its encoded parts; each value's share is measured once.
@@ -53,12 +61,12 @@ def chunked_queries(
     for value in dict.fromkeys(values):
         share = len(quote_plus(quote_soql_value(value) + ","))
         if chunk and size + share > limit:
-            yield format_soql(template, chunk)
+            yield chunk
             chunk, size = [], empty
         chunk.append(value)
         size += share
     if chunk:
-        yield format_soql(template, chunk)
+        yield chunk
 
 
 def searchable_emails(emails: Iterable[str]) -> dict[str, str]:
