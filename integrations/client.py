@@ -162,8 +162,21 @@ def _error_from_response(
         return codes[0], "; ".join(message for message in messages if message), fields
     if isinstance(body, dict) and "error" in body:
         return str(body["error"]), str(body.get("error_description", "")), ()
+    description = _describe_non_json(response)
+    return "", f"Expected a JSON error body but got {description}", ()
+
+
+def _describe_non_json(response: requests.Response) -> str:
+    """Describe a response body that is not JSON, quoting only short text.
+
+    Proxies and maintenance pages send HTML, whose markup would bury the status.
+    """
     text = (response.text or "").strip()
-    return "", text[:300] or response.reason or "no response body", ()
+    if not text:
+        return "an empty body"
+    if "html" in response.headers.get("Content-Type", "") or text.startswith("<"):
+        return "an HTML page"
+    return repr(text[:300])
 
 
 def _error_class(status: int, error_code: str) -> type[SalesforceError]:
@@ -198,11 +211,20 @@ def _is_expired_session(response: requests.Response) -> bool:
 
 def _decode(response: requests.Response):
     """Return the JSON of a successful response, or raise its SalesforceError."""
+    path = urlsplit(response.url or "").path
     if response.status_code >= 300:
-        _raise_for_response(response, urlsplit(response.url or "").path)
+        _raise_for_response(response, path)
     if not response.content:
         return None
-    return _json_or_none(response)
+    body = _json_or_none(response)
+    if body is None:
+        # Not Salesforce speaking: a proxy, a captive portal or a maintenance
+        # page. Whatever the request did is unknown, as for a lost response.
+        raise SalesforceTransientError(
+            f"Expected JSON from {path} but got {_describe_non_json(response)}",
+            status=response.status_code,
+        )
+    return body
 
 
 def _record_results(items: Sequence[Mapping]) -> list[RecordResult]:
@@ -381,41 +403,49 @@ class SalesforceClient:
         """Send one REST request and return its decoded JSON (None when empty)."""
         url = self._url(path)
         repeatable = method in REPEATABLE_METHODS
-        refreshed = False
+        refresh_due = refreshed = False
         attempt = 1
         while True:
             try:
+                if refresh_due:
+                    # A retry after a failed refresh retries the refresh, not
+                    # the request that the old token already failed.
+                    self._refresh_access_token(rejected_token=self._sf.session_id)
+                    refresh_due, refreshed = False, True
                 response = self._send_once(method, url, **kwargs)
                 if _is_expired_session(response) and not refreshed:
                     # A 401 means Salesforce did not process the request, so
                     # even a create is safe to send again with the new token.
-                    self._refresh_access_token(rejected_token=self._sf.session_id)
-                    refreshed = True
+                    refresh_due = True
                     continue
                 return _decode(response)
             except SalesforceTransientError as error:
-                if not repeatable or attempt >= self.max_attempts:
+                # While a refresh is due, the request itself was not processed.
+                if not (repeatable or refresh_due) or attempt >= self.max_attempts:
                     self._log_failure(method, url, error, attempt)
                     raise
-                delay = min(
-                    self.backoff_base_seconds * 2 ** (attempt - 1),
-                    self.backoff_max_seconds,
-                )
-                logger.warning(
-                    "Salesforce %s %s failed (%s); retry %d of %d in %.1f s",
-                    method,
-                    urlsplit(url).path,
-                    error,
-                    attempt,
-                    self.max_attempts - 1,
-                    delay,
-                    extra=self._log_ids(),
-                )
-                self._sleep(delay)
+                self._back_off(method, url, error, attempt)
                 attempt += 1
             except (SalesforceAuthError, SalesforceLimitError) as error:
                 self._log_failure(method, url, error, attempt)
                 raise
+
+    def _back_off(self, method, url, error, attempt):
+        delay = min(
+            self.backoff_base_seconds * 2 ** (attempt - 1),
+            self.backoff_max_seconds,
+        )
+        logger.warning(
+            "Salesforce %s %s failed (%s); retry %d of %d in %.1f s",
+            method,
+            urlsplit(url).path,
+            error,
+            attempt,
+            self.max_attempts - 1,
+            delay,
+            extra=self._log_ids(),
+        )
+        self._sleep(delay)
 
     def _send_once(self, method: str, url: str, **kwargs) -> requests.Response:
         extra_headers = kwargs.pop("headers", None) or {}
@@ -430,6 +460,9 @@ class SalesforceClient:
                 headers=headers,
                 timeout=settings.SALESFORCE_TIMEOUT_SECONDS,
                 verify=ca_bundle(),
+                # The REST API does not redirect. Following a redirect would
+                # resend the body, customer data included, to another host.
+                allow_redirects=False,
                 **kwargs,
             )
         except requests.RequestException as error:
@@ -576,6 +609,65 @@ def _oauth_url(login_url: str, endpoint: str) -> str:
     return f"{login_url.rstrip('/')}/services/oauth2/{endpoint}"
 
 
+def _oauth_request(
+    method: str,
+    url: str,
+    *,
+    session: requests.Session | None,
+    log_extra: Mapping | None = None,
+    **kwargs,
+) -> requests.Response:
+    """Send one request to an OAuth endpoint of the login host and log it.
+
+    Raises SalesforceTransientError when no response arrives.
+    """
+    session = session or new_session()
+    path = urlsplit(url).path
+    started = time.monotonic()
+    try:
+        response = session.request(
+            method,
+            url,
+            timeout=settings.SALESFORCE_TIMEOUT_SECONDS,
+            verify=ca_bundle(),
+            # A redirect would carry the form, with the refresh token and the
+            # client secret, to whichever host the Location header names.
+            allow_redirects=False,
+            **kwargs,
+        )
+    except requests.RequestException as error:
+        raise SalesforceTransientError(
+            f"{method} {url} got no response: {type(error).__name__}: {error}"
+        ) from error
+    logger.info(
+        "Salesforce %s %s -> %s in %d ms",
+        method,
+        path,
+        response.status_code,
+        (time.monotonic() - started) * 1000,
+        extra=dict(log_extra or {}),
+    )
+    return response
+
+
+def _oauth_error(response: requests.Response, summary: str) -> SalesforceError:
+    """Return the error for a failed OAuth response, with its OAuth `error` code.
+
+    A server error, or a success whose body is not JSON, is transient; any
+    other failure is a SalesforceAuthError.
+    """
+    error_code, message, _ = _error_from_response(response)
+    transient = response.status_code >= 500 or (
+        response.status_code < 300 and _json_or_none(response) is None
+    )
+    error_class = SalesforceTransientError if transient else SalesforceAuthError
+    return error_class(
+        f"{summary}: {message or 'no description'}",
+        status=response.status_code,
+        error_code=error_code,
+    )
+
+
 def request_token(
     login_url: str,
     form: Mapping[str, str],
@@ -586,30 +678,16 @@ def request_token(
     """POST a grant to the login host's token endpoint and return its JSON.
 
     Raises SalesforceAuthError with the OAuth `error` as error_code when
-    Salesforce rejects the grant, SalesforceTransientError when the request fails or times out.
+    Salesforce rejects the grant, SalesforceTransientError when it fails.
     """
-    session = session or new_session()
     url = _oauth_url(login_url, "token")
-    started = time.monotonic()
-    try:
-        response = session.post(
-            url,
-            data=dict(form),
-            headers={"Accept": "application/json"},
-            timeout=settings.SALESFORCE_TIMEOUT_SECONDS,
-            verify=ca_bundle(),
-        )
-    except requests.RequestException as error:
-        raise SalesforceTransientError(
-            f"The request to the token endpoint {url} failed: {error}"
-        ) from error
-    logger.info(
-        "Salesforce POST %s (%s grant) -> %s in %d ms",
-        urlsplit(url).path,
-        form.get("grant_type"),
-        response.status_code,
-        (time.monotonic() - started) * 1000,
-        extra=dict(log_extra or {}),
+    response = _oauth_request(
+        "POST",
+        url,
+        session=session,
+        log_extra=log_extra,
+        data=dict(form),
+        headers={"Accept": "application/json"},
     )
     body = _json_or_none(response)
     if (
@@ -618,15 +696,9 @@ def request_token(
         and "access_token" in body
     ):
         return body
-    error_code, message, _ = _error_from_response(response)
-    error_class = (
-        SalesforceTransientError if response.status_code >= 500 else SalesforceAuthError
-    )
-    raise error_class(
-        f"The token endpoint {url} rejected the {form.get('grant_type')} grant: "
-        f"{message or 'no description'}",
-        status=response.status_code,
-        error_code=error_code,
+    raise _oauth_error(
+        response,
+        f"The token endpoint {url} rejected the {form.get('grant_type')} grant",
     )
 
 
@@ -638,32 +710,19 @@ def fetch_userinfo(
     Raises SalesforceAuthError when Salesforce rejects the token,
     SalesforceTransientError when the request fails or times out.
     """
-    session = session or new_session()
     url = _oauth_url(login_url, "userinfo")
-    try:
-        # The token goes in the header, not in ?oauth_token=, so that it never
-        # appears in a URL that proxies or access logs record.
-        response = session.get(
-            url,
-            headers={"Authorization": f"Bearer {access_token}"},
-            timeout=settings.SALESFORCE_TIMEOUT_SECONDS,
-            verify=ca_bundle(),
-        )
-    except requests.RequestException as error:
-        raise SalesforceTransientError(
-            f"The request to {url} failed: {error}"
-        ) from error
-    logger.info("Salesforce GET %s -> %s", urlsplit(url).path, response.status_code)
+    # The token goes in the header, not in ?oauth_token=, so that it never
+    # appears in a URL that proxies or access logs record.
+    response = _oauth_request(
+        "GET",
+        url,
+        session=session,
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
     body = _json_or_none(response)
     if response.status_code == 200 and isinstance(body, dict):
         return body
-    error_class = (
-        SalesforceTransientError if response.status_code >= 500 else SalesforceAuthError
-    )
-    raise error_class(
-        f"{url} rejected the access token: {(response.text or '').strip()[:200]}",
-        status=response.status_code,
-    )
+    raise _oauth_error(response, f"{url} rejected the access token")
 
 
 def revoke_token(
@@ -672,33 +731,13 @@ def revoke_token(
     """Revoke a refresh or access token at the login host.
 
     Raises SalesforceAuthError when Salesforce rejects the token (already
-    revoked or unknown), SalesforceTransientError when the request fails or times out.
+    revoked or unknown), SalesforceTransientError when the request fails.
     """
-    session = session or new_session()
     url = _oauth_url(login_url, "revoke")
-    try:
-        response = session.post(
-            url,
-            data={"token": token},
-            timeout=settings.SALESFORCE_TIMEOUT_SECONDS,
-            verify=ca_bundle(),
-        )
-    except requests.RequestException as error:
-        raise SalesforceTransientError(
-            f"The request to {url} failed: {error}"
-        ) from error
-    logger.info("Salesforce POST %s -> %s", urlsplit(url).path, response.status_code)
+    response = _oauth_request("POST", url, session=session, data={"token": token})
     if response.status_code == 200:
         return
-    error_code, message, _ = _error_from_response(response)
-    error_class = (
-        SalesforceTransientError if response.status_code >= 500 else SalesforceAuthError
-    )
-    raise error_class(
-        f"{url} did not revoke the token: {message or 'no description'}",
-        status=response.status_code,
-        error_code=error_code,
-    )
+    raise _oauth_error(response, f"{url} did not revoke the token")
 
 
 def _not_connected_error(connection: SalesforceConnection | None, account=None):

@@ -18,6 +18,7 @@ from integrations.client import (
     SalesforceTransientError,
     client_for_account,
     parse_limit_info,
+    revoke_token,
 )
 from integrations.models import SalesforceConnection
 
@@ -581,3 +582,136 @@ def test_session_ignores_ca_environment(connection, settings, tmp_path, monkeypa
 
     assert client.session.trust_env is False
     assert settings_used["verify"] == str(bundle)
+
+
+EXPIRED = error_body("INVALID_SESSION_ID", "Session expired or invalid")
+GATEWAY_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+def test_failed_refresh_retries_refresh_only(mocked, client, connection, sleeps):
+    mocked.get(f"{API}/limits/", status=401, json=EXPIRED)
+    mocked.post(TOKEN_URL, status=500, body=GATEWAY_PAGE, content_type="text/html")
+    mocked.post(TOKEN_URL, json={"access_token": "new-access"})
+    mocked.get(
+        f"{API}/limits/",
+        json={},
+        match=[matchers.header_matcher({"Authorization": "Bearer new-access"})],
+    )
+
+    assert client.limits() == {}
+
+    assert client.api_calls == 2
+    assert client.refresh_calls == 2
+    assert sleeps == [0.5]
+
+
+def test_create_resent_after_failed_refresh(mocked, client, sleeps):
+    records = [{"attributes": {"type": "Lead"}, "LastName": "x", "Company": "y"}]
+    mocked.post(f"{API}/composite/sobjects", status=401, json=EXPIRED)
+    mocked.post(TOKEN_URL, body=requests.ConnectionError("connection refused"))
+    mocked.post(TOKEN_URL, json={"access_token": "new-access"})
+    mocked.post(
+        f"{API}/composite/sobjects",
+        json=[{"id": "00Q000000000001AAA", "success": True, "errors": []}],
+        match=[matchers.header_matcher({"Authorization": "Bearer new-access"})],
+    )
+
+    [result] = client.create_records(records)
+
+    assert result.success
+    assert sleeps == [0.5]
+
+
+def test_refresh_server_error_keeps_connection(mocked, client, connection, caplog):
+    mocked.get(f"{API}/limits/", status=401, json=EXPIRED)
+    for _ in range(3):
+        mocked.post(TOKEN_URL, status=500, body=GATEWAY_PAGE, content_type="text/html")
+
+    with caplog.at_level(logging.INFO, logger="integrations.client"):
+        with pytest.raises(SalesforceTransientError) as raised:
+            client.limits()
+
+    assert raised.value.status == 500
+    assert "HTML page" in str(raised.value)
+    assert "<html>" not in str(raised.value)
+    assert "<html>" not in caplog.text
+    connection.refresh_from_db()
+    assert connection.state == SalesforceConnection.State.CONNECTED
+    assert connection.last_error == ""
+    assert connection.access_token == "old-access"
+
+
+def test_html_success_is_transient(mocked, client, sleeps):
+    for _ in range(3):
+        mocked.get(
+            f"{API}/query/", body="<html>Maintenance</html>", content_type="text/html"
+        )
+
+    with pytest.raises(SalesforceTransientError) as raised:
+        client.query("SELECT Id FROM Lead")
+
+    assert raised.value.status == 200
+    assert "Expected JSON from /services/data/v62.0/query/" in str(raised.value)
+    assert "an HTML page" in str(raised.value)
+    assert len(sleeps) == 2
+
+
+def test_html_error_body_not_quoted(mocked, client):
+    mocked.post(
+        f"{API}/composite/sobjects",
+        status=502,
+        body=GATEWAY_PAGE,
+        content_type="text/html",
+    )
+
+    with pytest.raises(SalesforceTransientError) as raised:
+        client.create_records(
+            [{"attributes": {"type": "Lead"}, "LastName": "x", "Company": "y"}]
+        )
+
+    assert raised.value.message == "Expected a JSON error body but got an HTML page"
+
+
+def test_rest_redirect_not_followed(mocked, client):
+    mocked.get(
+        f"{API}/limits/",
+        status=307,
+        headers={"Location": "https://elsewhere.example/limits"},
+    )
+
+    with pytest.raises(SalesforceRequestError) as raised:
+        client.limits()
+
+    assert raised.value.status == 307
+    assert [call.request.url for call in mocked.calls] == [f"{API}/limits/"]
+
+
+def test_token_redirect_not_followed(mocked, client, connection):
+    mocked.get(f"{API}/limits/", status=401, json=EXPIRED)
+    mocked.post(
+        TOKEN_URL,
+        status=307,
+        headers={"Location": "https://elsewhere.example/token"},
+    )
+
+    with pytest.raises(SalesforceAuthError):
+        client.limits()
+
+    assert [call.request.url for call in mocked.calls] == [
+        f"{API}/limits/",
+        TOKEN_URL,
+    ]
+
+
+def test_revoke_logs_call_without_token(mocked, settings, caplog):
+    settings.SALESFORCE_CA_BUNDLE = ""
+    mocked.post(f"{LOGIN}/services/oauth2/revoke", body="")
+
+    with caplog.at_level(logging.INFO, logger="integrations.client"):
+        revoke_token(LOGIN, "the-refresh")
+
+    [record] = caplog.records
+    assert record.getMessage().startswith(
+        "Salesforce POST /services/oauth2/revoke -> 200 in "
+    )
+    assert "the-refresh" not in caplog.text
