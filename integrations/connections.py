@@ -447,6 +447,13 @@ def explain_oauth_error(error: str, description: str = "") -> OAuthErrorExplanat
             "The connection was cancelled",
             "Click Connect Salesforce to start again.",
         ),
+        "salesforce_unavailable": (
+            "Salesforce could not be reached",
+            "Salesforce did not respond, or responded with an error page, so "
+            "nothing was connected. Click Connect Salesforce again in a few "
+            "minutes; if it keeps failing, send the details below to Artisan "
+            "support.",
+        ),
         "invalid_client_id": _configuration_problem(),
         "invalid_client": _configuration_problem(),
         "redirect_uri_mismatch": _configuration_problem(),

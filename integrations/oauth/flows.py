@@ -6,9 +6,7 @@ host and the Artisan account travel in a small session record keyed by the
 OAuth `state` parameter. The record contains no token.
 """
 
-import json
 import logging
-import re
 import time
 from urllib.parse import urlencode
 
@@ -18,7 +16,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from integrations.connections import revoke_unused_token, store_authorization
+from integrations.client import SalesforceError, SalesforceTransientError
+from integrations.connections import (
+    AuthorizationError,
+    revoke_unused_token,
+    store_authorization,
+)
 from outreach.models import Account
 
 logger = logging.getLogger(__name__)
@@ -164,17 +167,15 @@ def pop_oauth_error(request) -> dict | None:
 
 
 def oauth_error_from_exception(exception) -> tuple[str, str]:
-    """Return (error, description) from an exception raised during the callback.
+    """Return (error, description) for an exception raised during the callback.
 
-    allauth's OAuth2Error carries the token endpoint's JSON body in its text.
+    Only texts that Artisan wrote are returned, never a raw response body.
     """
-    text = str(exception)
-    match = re.search(r"\{.*\}", text)
-    if match:
-        try:
-            body = json.loads(match.group(0))
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and body.get("error"):
-            return str(body["error"]), str(body.get("error_description", ""))
-    return "connection_failed", text
+    cause = exception.__cause__
+    if isinstance(cause, SalesforceTransientError):
+        return "salesforce_unavailable", cause.message
+    if isinstance(cause, SalesforceError) and cause.error_code:
+        return cause.error_code, cause.message
+    if isinstance(cause, (SalesforceError, AuthorizationError)):
+        return "connection_failed", str(cause)
+    return "connection_failed", f"{type(exception).__name__} in the callback"

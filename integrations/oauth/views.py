@@ -8,14 +8,15 @@ from allauth.socialaccount.providers.oauth2.views import (
 from allauth.socialaccount.providers.salesforce.views import (
     SalesforceOAuth2Adapter as StockSalesforceOAuth2Adapter,
 )
+from allauth.utils import get_request_param
 
-from integrations.client import SalesforceError, fetch_userinfo
-from integrations.connections import Authorization, AuthorizationError
+from integrations.client import SalesforceError, fetch_userinfo, request_token
+from integrations.connections import (
+    Authorization,
+    AuthorizationError,
+    revoke_unused_token,
+)
 from integrations.oauth import flows
-
-# Fields of the token response worth keeping on the social account; the
-# tokens themselves are never among them.
-TOKEN_RESPONSE_PUBLIC_FIELDS = ("instance_url", "id", "issued_at", "scope")
 
 
 class SalesforceOAuth2Adapter(StockSalesforceOAuth2Adapter):
@@ -36,6 +37,27 @@ class SalesforceOAuth2Adapter(StockSalesforceOAuth2Adapter):
             return flow["login_url"]
         return super().base_url.rstrip("/")
 
+    def get_access_token_data(self, request, app, client, pkce_code_verifier=None):
+        """Exchange the callback's code for tokens through the Salesforce client.
+
+        Raises ProviderException chained to the client's SalesforceError.
+        """
+        form = {
+            "grant_type": "authorization_code",
+            "code": get_request_param(request, "code", ""),
+            "client_id": app.client_id,
+            "client_secret": app.secret,
+            "redirect_uri": client.callback_url,
+        }
+        if pkce_code_verifier:
+            form["code_verifier"] = pkce_code_verifier
+        try:
+            token_response = request_token(self.base_url, form)
+        except SalesforceError as error:
+            raise ProviderException(str(error)) from error
+        self.did_fetch_access_token = True
+        return token_response
+
     def complete_login(self, request, app, token, **kwargs):
         token_response = kwargs.get("response") or {}
         try:
@@ -44,12 +66,12 @@ class SalesforceOAuth2Adapter(StockSalesforceOAuth2Adapter):
                 self.base_url, token_response, userinfo
             )
         except (SalesforceError, AuthorizationError) as error:
+            # The grant cannot become a connection, so it must not stay valid
+            # at Salesforce; revoking the refresh token also ends its sessions.
+            revoke_unused_token(
+                self.base_url, token_response.get("refresh_token") or token.token
+            )
             raise ProviderException(str(error)) from error
-        userinfo["token_response"] = {
-            name: token_response[name]
-            for name in TOKEN_RESPONSE_PUBLIC_FIELDS
-            if name in token_response
-        }
         sociallogin = self.get_provider().sociallogin_from_response(request, userinfo)
         sociallogin.salesforce_authorization = authorization
         return sociallogin

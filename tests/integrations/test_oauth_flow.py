@@ -10,11 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import responses
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import connection as db_connection
 from django.urls import reverse
+from responses import matchers
 
 from integrations.client import (
     SalesforceAuthError,
@@ -30,6 +32,11 @@ pytestmark = pytest.mark.django_db
 
 CONNECT_URL = "/settings/integrations/salesforce/connect/"
 DISCONNECT_URL = "/settings/integrations/salesforce/disconnect/"
+PRODUCTION = "https://login.salesforce.com"
+TOKEN_ENDPOINT = f"{PRODUCTION}/services/oauth2/token"
+USERINFO_ENDPOINT = f"{PRODUCTION}/services/oauth2/userinfo"
+REVOKE_ENDPOINT = f"{PRODUCTION}/services/oauth2/revoke"
+GATEWAY_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
 def start_connect(client, emulator, **fields):
@@ -429,3 +436,146 @@ def test_scripted_login_wrong_password(live_server, account):
 
     with pytest.raises(consent.ConsentError, match="Logging in to"):
         consent.log_in(browser, live_server.url, username="alice", password="wrong")
+
+
+@pytest.fixture
+def production_callback(member_client, settings):
+    """Click Connect for production; return the callback path of that flow."""
+    settings.SALESFORCE_CA_BUNDLE = ""
+    authorize_url = member_client.post(
+        CONNECT_URL, {"account": "acme", "login_host": "production"}
+    )["Location"]
+    [state] = parse_qs(urlsplit(authorize_url).query)["state"]
+    return f"/accounts/salesforce/login/callback/?code=the-code&state={state}"
+
+
+@pytest.fixture
+def mocked(production_callback):
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+def production_token_response():
+    return {
+        "access_token": "00D000000000001!access",
+        "refresh_token": "the-refresh",
+        "instance_url": "https://acme.my.salesforce.com",
+        "id": f"{PRODUCTION}/id/00D000000000001EAA/005000000000001AAA",
+        "token_type": "Bearer",
+        "issued_at": "1676372418560",
+    }
+
+
+def test_code_exchanged_with_pkce(member_client, account, production_callback, mocked):
+    mocked.post(TOKEN_ENDPOINT, json=production_token_response())
+    mocked.get(
+        USERINFO_ENDPOINT,
+        json={
+            "user_id": "005000000000001AAA",
+            "organization_id": "00D000000000001EAA",
+            "preferred_username": "admin@acme.example",
+        },
+        match=[
+            matchers.header_matcher({"Authorization": "Bearer 00D000000000001!access"})
+        ],
+    )
+
+    response = member_client.get(production_callback)
+
+    assert response["Location"] == "/settings/integrations/salesforce/?account=acme"
+    form = parse_qs(mocked.calls[0].request.body)
+    assert form["grant_type"] == ["authorization_code"]
+    assert form["code"] == ["the-code"]
+    assert form["redirect_uri"] == [
+        "http://testserver/accounts/salesforce/login/callback/"
+    ]
+    assert len(form["code_verifier"][0]) >= 43
+    stored = SalesforceConnection.objects.get(account=account)
+    assert stored.login_url == PRODUCTION
+    assert stored.refresh_token == "the-refresh"
+    session = json.dumps(member_client.session.load())
+    assert "the-refresh" not in session
+    assert "!access" not in session
+
+
+def test_unreachable_token_endpoint_explained(
+    member_client, account, production_callback, mocked, caplog
+):
+    mocked.post(TOKEN_ENDPOINT, body=requests.ConnectionError("Connection refused"))
+
+    response = member_client.get(production_callback)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "Salesforce could not be reached" in text
+    assert "error=salesforce_unavailable" in text
+    assert not SalesforceConnection.objects.exists()
+
+
+def test_html_token_response_explained(
+    member_client, account, production_callback, mocked, caplog
+):
+    mocked.post(TOKEN_ENDPOINT, status=502, body=GATEWAY_PAGE, content_type="text/html")
+
+    response = member_client.get(production_callback)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "Salesforce could not be reached" in text
+    assert "Bad Gateway" not in text
+    assert "Bad Gateway" not in caplog.text
+    assert not SalesforceConnection.objects.exists()
+
+
+def test_rejected_code_explained(member_client, account, production_callback, mocked):
+    mocked.post(
+        TOKEN_ENDPOINT,
+        status=400,
+        json={
+            "error": "invalid_grant",
+            "error_description": "expired authorization code",
+        },
+    )
+
+    response = member_client.get(production_callback)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "Salesforce rejected the authorization" in text
+    assert "error=invalid_grant" in text
+    assert "expired authorization code" in text
+
+
+def test_failed_userinfo_revokes_grant(
+    member_client, account, production_callback, mocked
+):
+    mocked.post(TOKEN_ENDPOINT, json=production_token_response())
+    mocked.get(USERINFO_ENDPOINT, status=503, body="")
+    mocked.post(
+        REVOKE_ENDPOINT,
+        body="",
+        match=[matchers.urlencoded_params_matcher({"token": "the-refresh"})],
+    )
+
+    response = member_client.get(production_callback)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "Salesforce could not be reached" in text
+    assert not SalesforceConnection.objects.exists()
+
+
+def test_grant_without_refresh_token_revoked(
+    member_client, account, production_callback, mocked
+):
+    mocked.post(
+        TOKEN_ENDPOINT, json={**production_token_response(), "refresh_token": ""}
+    )
+    mocked.get(USERINFO_ENDPOINT, json={"user_id": "005000000000001AAA"})
+    mocked.post(
+        REVOKE_ENDPOINT,
+        body="",
+        match=[matchers.urlencoded_params_matcher({"token": "00D000000000001!access"})],
+    )
+
+    response = member_client.get(production_callback)
+    text = member_client.get(response["Location"]).content.decode()
+
+    assert "returned no refresh token" in text
+    assert not SalesforceConnection.objects.exists()
