@@ -55,6 +55,10 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
         # Connections come only from the OAuth flow on the settings page.
         return False
 
+    def get_queryset(self, request):
+        # Listing connections must not need the key that decrypts tokens.
+        return super().get_queryset(request).without_tokens()
+
     @admin.display(description="API usage")
     def api_usage(self, connection):
         if connection.api_usage_max is None:
@@ -63,11 +67,11 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description="access token")
     def access_token_status(self, connection):
-        return "stored" if connection.access_token else "missing"
+        return _token_status(connection, "access_token")
 
     @admin.display(description="refresh token")
     def refresh_token_status(self, connection):
-        return "stored" if connection.refresh_token else "missing"
+        return _token_status(connection, "refresh_token")
 
     @admin.action(description="Check connection (calls /limits)")
     def check_connection(self, request, queryset):
@@ -97,3 +101,13 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
                 f"API requests used today: {used} of {maximum if maximum is not None else '?'}.",
                 messages.SUCCESS,
             )
+
+
+def _token_status(connection, field_name: str) -> str:
+    token = connection.readable_token(field_name)
+    if token is None:
+        return (
+            "stored, but cannot be decrypted with any key in TOKEN_ENCRYPTION_KEY; "
+            "restore the key it was encrypted with, or reconnect the org"
+        )
+    return "stored" if token else "missing"

@@ -31,7 +31,8 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError as SimpleSalesforceError
 from simple_salesforce.util import exception_handler
 
-from integrations.models import SalesforceConnection
+from integrations.crypto import TokenDecryptionError
+from integrations.models import TOKEN_FIELDS, SalesforceConnection
 
 logger = logging.getLogger(__name__)
 
@@ -538,9 +539,15 @@ class SalesforceClient:
         """
         failure: SalesforceError | None = None
         with transaction.atomic():
-            connection = SalesforceConnection.objects.select_for_update().get(
-                pk=self.connection.pk
-            )
+            try:
+                connection = SalesforceConnection.objects.select_for_update().get(
+                    pk=self.connection.pk
+                )
+            except TokenDecryptionError as error:
+                # Another worker stored a token under a key this one lacks.
+                raise SalesforceAuthError(
+                    str(error), error_code="TOKEN_UNREADABLE"
+                ) from error
             if connection.state != SalesforceConnection.State.CONNECTED:
                 failure = _not_connected_error(connection)
             elif connection.access_token and connection.access_token != rejected_token:
@@ -763,12 +770,17 @@ def client_for_account(account, **kwargs) -> SalesforceClient:
     Raises SalesforceAuthError naming the state when there is no usable connection.
     """
     connection = (
-        SalesforceConnection.objects.select_related("account")
+        SalesforceConnection.objects.without_tokens()
+        .select_related("account")
         .filter(account=account)
         .first()
     )
     if connection is None or not connection.is_usable:
         raise _not_connected_error(connection, account)
+    try:
+        connection.refresh_from_db(fields=TOKEN_FIELDS)
+    except TokenDecryptionError as error:
+        raise SalesforceAuthError(str(error), error_code="TOKEN_UNREADABLE") from error
     if not connection.access_token or not connection.instance_url:
         raise SalesforceAuthError(
             f"The Salesforce connection of account {account.slug!r} has no stored "

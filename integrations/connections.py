@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from integrations.client import SalesforceError, revoke_token
-from integrations.models import SalesforceConnection
+from integrations.models import TOKEN_FIELDS, SalesforceConnection
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +274,8 @@ def store_authorization(
     replaced: tuple[str, str] | None = None
     with transaction.atomic():
         connection = (
-            SalesforceConnection.objects.select_for_update()
+            SalesforceConnection.objects.without_tokens()
+            .select_for_update()
             .filter(account=account)
             .first()
         )
@@ -282,10 +283,9 @@ def store_authorization(
             connection = SalesforceConnection(account=account)
         previous_org_id = connection.org_id
         org_changed = bool(previous_org_id) and previous_org_id != authorization.org_id
-        if connection.refresh_token and (
-            connection.refresh_token != authorization.refresh_token
-        ):
-            replaced = (connection.login_url, connection.refresh_token)
+        old_refresh_token = _revocable_token(connection)
+        if old_refresh_token and old_refresh_token != authorization.refresh_token:
+            replaced = (connection.login_url, old_refresh_token)
 
         connection.previous_org_id = previous_org_id if org_changed else ""
         connection.org_id = authorization.org_id
@@ -335,6 +335,26 @@ def revoke_unused_token(login_url: str, token: str, *, account=None) -> str:
     return ""
 
 
+def _revocable_token(connection: SalesforceConnection) -> str | None:
+    """Return the token that revokes the grant, "" if none, None if unreadable.
+
+    Revoking the refresh token also ends its access tokens; without one, the
+    access token is revoked.
+    """
+    if connection.pk is None:
+        return ""
+    refresh_token = connection.readable_token("refresh_token")
+    access_token = connection.readable_token("access_token")
+    if refresh_token is None or access_token is None:
+        logger.warning(
+            "The stored Salesforce tokens of connection %s cannot be decrypted",
+            connection.pk,
+            extra={"account_id": connection.account_id, "org_id": connection.org_id},
+        )
+        return None
+    return refresh_token or access_token
+
+
 @dataclass(frozen=True)
 class DisconnectResult:
     was_connected: bool
@@ -347,21 +367,29 @@ def disconnect(account) -> DisconnectResult:
     The row, its org id and the links keyed by that org id stay, so a later
     reconnect to the same org resumes on them.
     """
-    connection = SalesforceConnection.objects.filter(account=account).first()
-    if connection is None or not (connection.refresh_token or connection.access_token):
-        if connection is not None:
-            connection.state = SalesforceConnection.State.DISCONNECTED
-            connection.save(update_fields=["state", "updated_at"])
+    connection = (
+        SalesforceConnection.objects.without_tokens().filter(account=account).first()
+    )
+    if connection is None:
+        return DisconnectResult(was_connected=False)
+    token = _revocable_token(connection)
+    if token is None:
+        problem = (
+            "Artisan's copy of the token could not be decrypted, so it could not "
+            "be sent to Salesforce for revoking"
+        )
+    elif token:
+        problem = revoke_unused_token(connection.login_url, token, account=account)
+    else:
+        connection.state = SalesforceConnection.State.DISCONNECTED
+        connection.save(update_fields=["state", "updated_at"])
         return DisconnectResult(was_connected=False)
 
-    problem = revoke_unused_token(
-        connection.login_url,
-        connection.refresh_token or connection.access_token,
-        account=account,
-    )
     with transaction.atomic():
-        connection = SalesforceConnection.objects.select_for_update().get(
-            pk=connection.pk
+        connection = (
+            SalesforceConnection.objects.without_tokens()
+            .select_for_update()
+            .get(pk=connection.pk)
         )
         connection.access_token = ""
         connection.refresh_token = ""
@@ -373,7 +401,9 @@ def disconnect(account) -> DisconnectResult:
             if problem
             else ""
         )
-        connection.save()
+        connection.save(
+            update_fields=[*TOKEN_FIELDS, "state", "last_error", "updated_at"]
+        )
     logger.info(
         "Disconnected the Salesforce connection of account %s",
         account.slug,

@@ -3,7 +3,9 @@
 Tokens are encrypted with Fernet (AES-128-CBC with HMAC-SHA256) under
 TOKEN_ENCRYPTION_KEY from the environment. Several comma-separated keys may be
 given: the first encrypts, all decrypt, so a key can be rotated without
-re-connecting every org.
+re-connecting every org. To rotate, append the new key on every process, then
+move it to the front, run `manage.py reencrypt_tokens`, and drop the old key.
+In this order, no process meets a token encrypted under a key it lacks.
 """
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -16,7 +18,8 @@ class TokenDecryptionError(Exception):
     """A stored token cannot be decrypted with any configured key."""
 
 
-def _fernet() -> MultiFernet:
+def fernet() -> MultiFernet:
+    """Return the MultiFernet of TOKEN_ENCRYPTION_KEY; raise ImproperlyConfigured."""
     keys = [
         key.strip() for key in settings.TOKEN_ENCRYPTION_KEY.split(",") if key.strip()
     ]
@@ -30,23 +33,24 @@ def _fernet() -> MultiFernet:
         return MultiFernet([Fernet(key) for key in keys])
     except ValueError as error:
         raise ImproperlyConfigured(
-            "TOKEN_ENCRYPTION_KEY is not a valid Fernet key (32 url-safe "
-            "base64-encoded bytes)."
+            "TOKEN_ENCRYPTION_KEY contains a value that is not a Fernet key (32 "
+            "url-safe base64-encoded bytes); check for a truncated key or a stray "
+            "character."
         ) from error
 
 
 def encrypt(plaintext: str) -> str:
-    return _fernet().encrypt(plaintext.encode()).decode()
+    return fernet().encrypt(plaintext.encode()).decode()
 
 
 def decrypt(ciphertext: str) -> str:
     try:
-        return _fernet().decrypt(ciphertext.encode()).decode()
+        return fernet().decrypt(ciphertext.encode()).decode()
     except InvalidToken as error:
         raise TokenDecryptionError(
-            "A stored token could not be decrypted: TOKEN_ENCRYPTION_KEY does not "
-            "contain the key it was encrypted with. Restore that key or reconnect "
-            "the org."
+            "A stored Salesforce token could not be decrypted: TOKEN_ENCRYPTION_KEY "
+            "does not contain the key it was encrypted with. Restore that key, or "
+            "reconnect Salesforce in Settings → Integrations → Salesforce."
         ) from error
 
 

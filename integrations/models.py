@@ -3,8 +3,16 @@
 from django.conf import settings
 from django.db import models
 
-from integrations.crypto import EncryptedTextField
+from integrations.crypto import EncryptedTextField, TokenDecryptionError
 from outreach.models import Account
+
+TOKEN_FIELDS = ("access_token", "refresh_token")
+
+
+class SalesforceConnectionQuerySet(models.QuerySet):
+    def without_tokens(self):
+        """Leave the tokens unloaded, so a wrong key breaks only token use."""
+        return self.defer(*TOKEN_FIELDS)
 
 
 class SalesforceConnection(models.Model):
@@ -53,9 +61,18 @@ class SalesforceConnection(models.Model):
     connected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SalesforceConnectionQuerySet.as_manager()
+
     def __str__(self):
         return f"{self.account.slug} → {self.org_id} ({self.get_state_display()})"
 
     @property
     def is_usable(self) -> bool:
         return self.state == self.State.CONNECTED
+
+    def readable_token(self, field_name: str) -> str | None:
+        """Return the token in `field_name`, or None when no configured key decrypts it."""
+        try:
+            return getattr(self, field_name)
+        except TokenDecryptionError:
+            return None

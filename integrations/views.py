@@ -47,7 +47,9 @@ def salesforce_settings(request):
         account, accounts = _member_account(request, request.GET.get("account"))
     except NoAccountError:
         return _no_account_page(request)
-    connection = SalesforceConnection.objects.filter(account=account).first()
+    connection = (
+        SalesforceConnection.objects.without_tokens().filter(account=account).first()
+    )
     export_config, _ = ExportConfig.objects.get_or_create(account=account)
     oauth_error = flows.pop_oauth_error(request)
     context = {
