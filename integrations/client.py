@@ -46,6 +46,10 @@ TRANSIENT_ERROR_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 # them: its response may be lost after Salesforce saved the records.
 REPEATABLE_METHODS = frozenset({"GET", "PATCH"})
 QUERY_STRING = re.compile(r"\?[^\s)'\"]*")
+# The daily usage item of Sforce-Limit-Info, in any position among items such
+# as per-app-api-usage=17/250(appName=x) or api-bursts=1/750. simple-salesforce
+# 1.12's parse_api_usage finds it only at the start of the header.
+API_USAGE = re.compile(r"(?:^|[;,]\s*)api-usage=(?P<used>\d+)/(?P<max>\d+)")
 
 
 @dataclass(frozen=True)
@@ -250,10 +254,10 @@ def _record_results(items: Sequence[Mapping]) -> list[RecordResult]:
 
 def parse_limit_info(header: str) -> tuple[int, int] | None:
     """Return (used, max) from a Sforce-Limit-Info header, or None."""
-    usage = Salesforce.parse_api_usage(header).get("api-usage")
-    if usage is None:
+    match = API_USAGE.search(header.strip())
+    if match is None:
         return None
-    return usage.used, usage.total
+    return int(match["used"]), int(match["max"])
 
 
 class SalesforceClient:
