@@ -9,13 +9,28 @@ a `.env` with fresh random ones for development.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+
+
+def required_secret(name: str) -> str:
+    """Return the secret `name` from the environment; refuse to start without it."""
+    value = env(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is missing or empty. Run `make env` to write a .env with fresh "
+            "secrets (an existing .env is kept: delete it first, or fill in the "
+            "value by hand), or set it in the environment."
+        )
+    return value
+
+
+SECRET_KEY = required_secret("DJANGO_SECRET_KEY")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -123,7 +138,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # --- Salesforce ------------------------------------------------------------
 
 # Fernet key that encrypts OAuth tokens at rest; see integrations.crypto.
-TOKEN_ENCRYPTION_KEY = env("TOKEN_ENCRYPTION_KEY")
+TOKEN_ENCRYPTION_KEY = required_secret("TOKEN_ENCRYPTION_KEY")
 
 # Login host of the OAuth flow: https://login.salesforce.com,
 # https://test.salesforce.com, a My Domain, or the local emulator.
