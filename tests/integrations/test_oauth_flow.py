@@ -6,6 +6,7 @@ requests, as a person would in a browser.
 """
 
 import json
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -138,6 +139,19 @@ def test_tokens_never_stored_in_plain_text(
         decoded = json.dumps(session.get_decoded())
         assert stored.access_token not in decoded
         assert stored.refresh_token not in decoded
+
+
+def test_connect_logs_no_secret(member_client, account, emulator, emulator_org, caplog):
+    with caplog.at_level(logging.DEBUG):
+        connect(member_client, emulator, emulator_org)
+        stored = SalesforceConnection.objects.get(account=account)
+        SalesforceClient(stored).limits()
+        member_client.post(DISCONNECT_URL, {"account": "acme"})
+
+    assert "Salesforce POST /services/oauth2/token" in caplog.text
+    assert stored.access_token not in caplog.text
+    assert stored.refresh_token not in caplog.text
+    assert DEFAULT_CLIENT_SECRET not in caplog.text
 
 
 def test_app_not_installed_explained(

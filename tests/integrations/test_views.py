@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from exports.models import ExportConfig
 from integrations.models import SalesforceConnection
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.django_db
 SETTINGS_URL = "/settings/integrations/salesforce/"
 EXPORT_URL = "/settings/integrations/salesforce/export/"
 DISCONNECT_URL = "/settings/integrations/salesforce/disconnect/"
+CONNECT_URL = "/settings/integrations/salesforce/connect/"
 
 
 @pytest.fixture
@@ -198,3 +200,48 @@ def test_settings_page_requires_get(client, account):
     client.force_login(account.member)
 
     assert client.post(SETTINGS_URL).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        (CONNECT_URL, {"account": "acme", "login_host": "production"}),
+        (DISCONNECT_URL, {"account": "acme"}),
+        (EXPORT_URL, {"account": "acme", "object_mapping": "lead"}),
+    ],
+)
+def test_posts_need_csrf_token(account, url, data):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(account.member)
+
+    response = browser.post(url, data)
+
+    assert response.status_code == 403
+
+
+def test_other_account_not_disconnected(client, account, other_account):
+    SalesforceConnection.objects.create(
+        account=other_account,
+        org_id="00D000000000002EAA",
+        instance_url="https://globex.my.salesforce.com",
+        login_url="https://login.salesforce.com",
+        salesforce_user_id="005000000000002AAA",
+    )
+    client.force_login(account.member)
+
+    response = client.post(DISCONNECT_URL, {"account": "globex"})
+
+    assert response.status_code == 404
+    stored = SalesforceConnection.objects.get(account=other_account)
+    assert stored.state == SalesforceConnection.State.CONNECTED
+
+
+def test_other_account_not_connected(client, account, other_account):
+    client.force_login(account.member)
+
+    response = client.post(
+        CONNECT_URL, {"account": "globex", "login_host": "production"}
+    )
+
+    assert response.status_code == 404
+    assert "integrations_salesforce_flows" not in client.session
