@@ -19,8 +19,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     """
 
     def get_requests_session(self):
-        # The token exchange must trust the same CA as the REST client, and
-        # REQUESTS_CA_BUNDLE must not override it.
+        # The code exchange and userinfo go through integrations.client, so
+        # allauth 65 sends no Salesforce request itself. Any it adds must
+        # still trust SALESFORCE_CA_BUNDLE, not REQUESTS_CA_BUNDLE, and time out.
         session = new_session()
         session.request = functools.partial(
             session.request, timeout=settings.SALESFORCE_TIMEOUT_SECONDS
