@@ -29,6 +29,9 @@ LEAD_QUERY = (
 CONTACT_QUERY = (
     "SELECT Id, Email, FirstName, LastName, CreatedDate FROM Contact WHERE Email IN {}"
 )
+CONVERTED_LEAD_QUERY = (
+    "SELECT Id, ConvertedContactId FROM Lead WHERE IsConverted = true AND Id IN {}"
+)
 EMAIL_MESSAGE_QUERY = (
     "SELECT Id, MessageIdentifier FROM EmailMessage WHERE MessageIdentifier IN {}"
 )
@@ -124,6 +127,16 @@ def _contact_candidate(row: dict) -> Candidate:
         email=row.get("Email") or "",
         created_date=row.get("CreatedDate") or "",
     )
+
+
+def find_converted_contacts(client, lead_ids: Iterable[str]) -> dict[str, str]:
+    """Map each of these Leads that has been converted to its Contact's id."""
+    found = {}
+    for soql in chunked_queries(CONVERTED_LEAD_QUERY, sorted(set(lead_ids))):
+        for row in client.query(soql):
+            if row.get("ConvertedContactId"):
+                found[row["Id"]] = row["ConvertedContactId"]
+    return found
 
 
 def find_email_messages(client, identifiers: Iterable[str]) -> dict[str, str]:

@@ -17,13 +17,18 @@ person's Artisan Tasks are read back to find it.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 from exports.apply import apply_creates
 from exports.config import accepts
 from exports.describe import ObjectSchema
-from exports.lookup import find_email_messages, find_linkedin_tasks
+from exports.lookup import (
+    find_converted_contacts,
+    find_email_messages,
+    find_linkedin_tasks,
+)
 from exports.mapping import Truncation, fit_to_schema, truncate_utf16, utf16_length
 from exports.planning import Action
 
@@ -31,14 +36,18 @@ logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[Artisan AI] "
 EMPTY_SUBJECT = "(no subject)"
+# Ends a body cut to its field's length, so that a reader of the record sees
+# that it is not the whole message. The length is in Salesforce's units.
 TRUNCATION_MARKER = (
-    "\n\n[Truncated by Artisan AI: the message is longer than Salesforce allows.]"
+    "\n\n[Truncated by Artisan AI: the full message was {length:,} characters]"
 )
 # EmailMessage Status "3" (Sent) is the only value Salesforce documents for
 # emails that are not tied to a Case. Incoming marks received emails.
 STATUS_SENT = "3"
 # Written as the last line of a LinkedIn Task's Description; look-up reads it.
 TASK_IDENTIFIER_LABEL = "Artisan message id: "
+# Salesforce rejects a record that references a converted Lead with this code.
+CONVERTED_LEAD_ERROR = "CANNOT_UPDATE_CONVERTED_LEAD"
 EMAIL = "email"
 LINKEDIN = "linkedin"
 SALESFORCE_OBJECTS = {EMAIL: "EmailMessage", LINKEDIN: "Task"}
@@ -77,14 +86,37 @@ class MessageDecision:
     truncations: tuple[Truncation, ...] = ()
     error_code: str = ""
     error_message: str = ""
+    # The Lead or Contact the message was planned for.
+    person_id: str = ""
+    # Set when `person_id` replaced this converted Lead during the sync.
+    converted_lead_id: str = ""
 
 
 def prefixed_subject(subject: str) -> str:
-    """Return the subject with the Artisan prefix, added once only."""
+    """Return the subject with the Artisan prefix, added once only.
+
+    A subject that already starts with the prefix, in any letter case, is kept.
+    """
     subject = subject.strip() or EMPTY_SUBJECT
-    if subject.startswith(SUBJECT_PREFIX.strip()):
+    if subject.casefold().startswith(SUBJECT_PREFIX.strip().casefold()):
         return subject
     return SUBJECT_PREFIX + subject
+
+
+def truncated(text: str, limit: int) -> str:
+    """Cut `text` to `limit` UTF-16 units, ending with the truncation marker.
+
+    Text within the limit is returned unchanged.
+    """
+    length = utf16_length(text)
+    if length <= limit:
+        return text
+    marker = TRUNCATION_MARKER.format(length=length)
+    room = limit - utf16_length(marker)
+    if room <= 0:
+        # A field too short for the marker gets the plain cut.
+        return truncate_utf16(text, limit)
+    return truncate_utf16(text, room) + marker
 
 
 def salesforce_datetime(value: datetime) -> str:
@@ -107,8 +139,12 @@ def email_message_payload(
         "Status": STATUS_SENT,
         "MessageIdentifier": message.identifier,
     }
-    if message.from_address:
-        fields["FromAddress"] = message.from_address
+    # FromAddress is one bare address; a display name goes to FromName.
+    from_name, from_address = parseaddr(message.from_address)
+    if "@" in from_address:
+        fields["FromAddress"] = from_address
+        if from_name:
+            fields["FromName"] = from_name
     if message.to_address:
         fields["ToAddress"] = message.to_address
     if inbound:
@@ -132,15 +168,13 @@ def email_message_payload(
 def _fit_body(
     name: str, body: str, schema: ObjectSchema
 ) -> tuple[str, list[Truncation]]:
-    # A cut body ends with a marker, so it is not mistaken for the whole email.
+    # The limit comes from the org's describe: 131,072 in recent API versions,
+    # 32,000 in older ones.
     field_schema = schema.get(name)
-    if field_schema is None or not field_schema.length:
-        return body, []
     length = utf16_length(body)
-    if length <= field_schema.length:
+    if field_schema is None or not field_schema.length or length <= field_schema.length:
         return body, []
-    room = field_schema.length - utf16_length(TRUNCATION_MARKER)
-    cut = truncate_utf16(body, room) + TRUNCATION_MARKER
+    cut = truncated(body, field_schema.length)
     return cut, [Truncation(name, length, utf16_length(cut))]
 
 
@@ -167,8 +201,7 @@ def linkedin_task_payload(
     if description_field is not None and description_field.length:
         room = description_field.length - utf16_length(identifier_line)
         if utf16_length(body) > room:
-            cut = truncate_utf16(body, room - utf16_length(TRUNCATION_MARKER))
-            cut += TRUNCATION_MARKER
+            cut = truncated(body, room)
             truncations.append(
                 Truncation(
                     "Description",
@@ -209,6 +242,7 @@ def plan_messages(
             "lead_id": message.lead_id,
             "identifier": message.identifier,
             "sobject": message.sobject,
+            "person_id": person_ids[message.lead_id],
         }
         if message.identifier in existing:
             decisions.append(
@@ -225,7 +259,7 @@ def plan_messages(
             else email_message_payload
         )
         payload, truncations = build(
-            message, person_ids[message.lead_id], schemas[message.sobject]
+            message, common["person_id"], schemas[message.sobject]
         )
         decisions.append(
             MessageDecision(
@@ -258,4 +292,46 @@ def sync_messages(
             if identifier:
                 existing.setdefault(identifier, task["Id"])
     decisions = plan_messages(messages, person_ids, existing, schemas)
-    return apply_creates(client, decisions)
+    decisions = apply_creates(client, decisions)
+    return _resend_to_converted_contacts(
+        client, messages, person_ids, schemas, decisions
+    )
+
+
+def _resend_to_converted_contacts(
+    client,
+    messages: list[MessageData],
+    person_ids: dict[int, str],
+    schemas: dict[str, ObjectSchema],
+    decisions: list[MessageDecision],
+) -> list[MessageDecision]:
+    """Send each message rejected because its Lead was converted to the Contact.
+
+    Salesforce rejects new activities on a Lead converted after it was linked.
+    The resent decisions carry `converted_lead_id`, so recording moves the link.
+    """
+    rejected = [d for d in decisions if d.error_code == CONVERTED_LEAD_ERROR]
+    if not rejected:
+        return decisions
+    contacts = find_converted_contacts(client, {d.person_id for d in rejected})
+    resend_ids = {d.message_id for d in rejected if d.person_id in contacts}
+    if not resend_ids:
+        return decisions
+
+    moved = {
+        lead_id: contacts.get(record_id, record_id)
+        for lead_id, record_id in person_ids.items()
+    }
+    resend = [m for m in messages if m.message_id in resend_ids]
+    resent = apply_creates(client, plan_messages(resend, moved, {}, schemas))
+    by_id = {
+        d.message_id: replace(d, converted_lead_id=person_ids[d.lead_id])
+        for d in resent
+    }
+    logger.info(
+        "Resent %s messages to the Contacts of converted Leads %s",
+        len(resent),
+        sorted(contacts),
+        extra={"converted_lead_ids": sorted(contacts)},
+    )
+    return [by_id.get(d.message_id, d) for d in decisions]

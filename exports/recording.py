@@ -96,10 +96,17 @@ def _failed_outcomes(run: ExportRun, decision: LeadDecision) -> list[RecordOutco
 
 
 def record_message_decisions(run: ExportRun, decisions: list[MessageDecision]) -> None:
-    """Store ledger entries and outcomes of one batch of synced messages."""
+    """Store ledger entries and outcomes of one batch of synced messages.
+
+    Links to a Lead that turned out to be converted move to its Contact.
+    """
     synced = failed = 0
     outcomes = []
     with transaction.atomic():
+        moves = {d.converted_lead_id: d.person_id for d in decisions}
+        moves.pop("", None)
+        for lead_record_id, contact_id in moves.items():
+            move_links_to_contact(run, lead_record_id, contact_id)
         for decision in decisions:
             sobject = decision.sobject
             ok = decision.action != Action.FAIL
@@ -125,6 +132,11 @@ def record_message_decisions(run: ExportRun, decisions: list[MessageDecision]) -
                     f"Salesforce already had {sobject} {decision.salesforce_id} with "
                     "this MessageIdentifier; linked it instead of creating a copy."
                 )
+            if decision.converted_lead_id:
+                note = (
+                    f"Lead {decision.converted_lead_id} was converted, so the message "
+                    f"went to its Contact {decision.person_id}."
+                )
             synced += ok
             failed += not ok
             outcomes.append(
@@ -143,6 +155,38 @@ def record_message_decisions(run: ExportRun, decisions: list[MessageDecision]) -
             )
         RecordOutcome.objects.bulk_create(outcomes)
         add_to_counts(run, messages_synced_count=synced, messages_failed_count=failed)
+
+
+def move_links_to_contact(run: ExportRun, lead_record_id: str, contact_id: str) -> int:
+    """Point the org's links to a converted Lead at its Contact; return how many."""
+    links = LeadLink.objects.filter(
+        org_id=run.org_id, salesforce_object="Lead", salesforce_id=lead_record_id
+    )
+    moved = 0
+    for link in links:
+        link.explanation = (
+            f"{link.explanation} Later, Lead {lead_record_id} was converted into "
+            f"Contact {contact_id}, and Salesforce rejects activities on a "
+            f"converted Lead, so export run {run.pk} moved the link to the Contact."
+        )
+        link.salesforce_object = "Contact"
+        link.salesforce_id = contact_id
+        link.origin = LeadLink.Origin.MATCHED_CONVERTED_LEAD
+        link.export_run = run
+        link.save()
+        moved += 1
+    return moved
+
+
+def mark_links_current(run: ExportRun, lead_ids: list[int], read_at) -> None:
+    """Record that the org's links of `lead_ids` reflect the leads as read at `read_at`.
+
+    A lead then counts as due for an update again only once it changes later.
+    """
+    # update() bypasses auto_now, so the time the leads were read is what stays.
+    LeadLink.objects.filter(org_id=run.org_id, lead_id__in=lead_ids).update(
+        updated_at=read_at
+    )
 
 
 def add_to_counts(run: ExportRun, **increments: int) -> None:

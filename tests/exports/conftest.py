@@ -48,6 +48,9 @@ def add_email(
 ) -> Message:
     values.setdefault("subject", "Quick question" if channel == "email" else "")
     values.setdefault("body_text", "Hello there")
+    values.setdefault(
+        "sent_at", datetime(2026, 1, 5, 9, 30, tzinfo=UTC) + timedelta(minutes=minutes)
+    )
     return Message.objects.create(
         lead=lead,
         message_identifier=identifier,
@@ -55,6 +58,5 @@ def add_email(
         direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
         from_address=lead.email if inbound else "rep@artisan.example",
         to_address="rep@artisan.example" if inbound else lead.email,
-        sent_at=datetime(2026, 1, 5, 9, 30, tzinfo=UTC) + timedelta(minutes=minutes),
         **values,
     )

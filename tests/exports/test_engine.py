@@ -1,5 +1,7 @@
 """Exports end to end, against the emulator over HTTPS."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from simple_salesforce.format import format_soql
 
@@ -131,19 +133,62 @@ def test_linkedin_messages_become_completed_tasks_once(
 def test_emails_reach_the_persons_timeline(connected_account, sf):
     lead = add_lead(connected_account, "ada@example.com")
     add_email(lead, "<out-1@artisan.example>")
-    add_email(lead, "<in-1@mail.example>", inbound=True, minutes=5)
+    add_email(
+        lead,
+        "<in-1@mail.example>",
+        inbound=True,
+        subject="[ARTISAN AI] Re: Quick question",
+        body_html="<p>Sounds good</p>",
+        sent_at=datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=2))),
+    )
 
     run_export(connected_account, trigger="test")
 
     person_id = LeadLink.objects.get(lead=lead).salesforce_id
     relations = sf.query_all(
         format_soql(
-            "SELECT EmailMessageId, RelationId, RelationType FROM EmailMessageRelation "
-            "WHERE RelationId = {}",
+            "SELECT EmailMessage.MessageIdentifier, RelationType, RelationAddress, "
+            "RelationObjectType FROM EmailMessageRelation WHERE RelationId = {}",
             person_id,
         )
     )["records"]
-    assert sorted(r["RelationType"] for r in relations) == ["FromAddress", "ToAddress"]
+    assert sorted(
+        (
+            r["EmailMessage"]["MessageIdentifier"],
+            r["RelationType"],
+            r["RelationAddress"],
+            r["RelationObjectType"],
+        )
+        for r in relations
+    ) == [
+        ("<in-1@mail.example>", "FromAddress", "ada@example.com", "Lead"),
+        ("<out-1@artisan.example>", "ToAddress", "ada@example.com", "Lead"),
+    ]
+    emails = {
+        e["MessageIdentifier"]: e
+        for e in sf.query_all(
+            "SELECT MessageIdentifier, Subject, Incoming, MessageDate, Status, "
+            "FromAddress, ToAddress, TextBody, HtmlBody FROM EmailMessage"
+        )["records"]
+    }
+    inbound, outbound = emails["<in-1@mail.example>"], emails["<out-1@artisan.example>"]
+    assert (inbound["Incoming"], outbound["Incoming"]) == (True, False)
+    assert inbound["Subject"] == "[ARTISAN AI] Re: Quick question"
+    assert outbound["Subject"] == "[Artisan AI] Quick question"
+    assert inbound["MessageDate"] == "2026-01-05T07:30:00.000+0000"
+    assert (inbound["FromAddress"], inbound["ToAddress"]) == (
+        "ada@example.com",
+        "rep@artisan.example",
+    )
+    assert (outbound["FromAddress"], outbound["ToAddress"]) == (
+        "rep@artisan.example",
+        "ada@example.com",
+    )
+    assert (inbound["TextBody"], inbound["HtmlBody"]) == (
+        "Hello there",
+        "<p>Sounds good</p>",
+    )
+    assert {inbound["Status"], outbound["Status"]} == {"3"}
 
 
 def test_contact_email_links_to_contact(connected_account, sf):
@@ -355,23 +400,49 @@ def test_missing_status_value_left_to_default(connected_account, sf):
     assert "Status 'Qualified' is not in this org's picklist" in note
 
 
-def test_email_to_converted_lead_fails_alone(
+def test_messages_follow_a_lead_converted_after_linking(
     connected_account, sf, emulator, emulator_org
 ):
     lead = add_lead(connected_account, "ada@example.com")
     other = add_lead(connected_account, "grace@example.com")
     run_export(connected_account, trigger="test")
-    emulator.control.convert_lead(
-        emulator_org["org_id"], LeadLink.objects.get(lead=lead).salesforce_id
-    )
-    doomed = add_email(lead, "<to-converted@artisan.example>")
+    lead_record = LeadLink.objects.get(lead=lead).salesforce_id
+    converted = emulator.control.convert_lead(emulator_org["org_id"], lead_record)
+    email = add_email(lead, "<to-converted@artisan.example>")
+    add_email(lead, "li-converted", channel="linkedin", minutes=1)
     add_email(other, "<to-grace@artisan.example>")
 
     run = run_export(connected_account, trigger="test")
+    again = run_export(connected_account, trigger="test")
 
-    assert (run.messages_synced_count, run.messages_failed_count) == (1, 1)
-    synced = SyncedMessage.objects.get(message=doomed)
-    assert synced.state == SyncedMessage.State.FAILED
-    assert synced.last_error.startswith("CANNOT_UPDATE_CONVERTED_LEAD: ")
-    outcome = RecordOutcome.objects.get(export_run=run, message=doomed)
-    assert outcome.outcome == RecordOutcome.Outcome.MESSAGE_FAILED
+    assert (run.messages_synced_count, run.messages_failed_count) == (3, 0)
+    assert again.messages_synced_count == 0
+    contact_id = converted["contact_id"]
+    link = LeadLink.objects.get(lead=lead)
+    assert (link.salesforce_object, link.salesforce_id) == ("Contact", contact_id)
+    assert link.origin == LeadLink.Origin.MATCHED_CONVERTED_LEAD
+    assert f"Lead {lead_record} was converted into Contact {contact_id}" in (
+        link.explanation
+    )
+    relations = sf.query_all(
+        format_soql(
+            "SELECT RelationId, RelationType FROM EmailMessageRelation "
+            "WHERE EmailMessage.MessageIdentifier = {}",
+            "<to-converted@artisan.example>",
+        )
+    )["records"]
+    assert [(r["RelationId"], r["RelationType"]) for r in relations] == [
+        (contact_id, "ToAddress")
+    ]
+    tasks = sf.query_all(
+        format_soql(
+            "SELECT Id FROM Task WHERE WhoId = {} AND TaskSubtype = 'LinkedIn'",
+            contact_id,
+        )
+    )["records"]
+    assert len(tasks) == 1
+    outcome = RecordOutcome.objects.get(export_run=run, message=email)
+    assert outcome.note == (
+        f"Lead {lead_record} was converted, so the message went to its Contact "
+        f"{contact_id}."
+    )

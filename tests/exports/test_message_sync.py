@@ -7,7 +7,6 @@ import pytest
 from exports.describe import ObjectSchema
 from exports.mapping import Truncation, utf16_length
 from exports.message_sync import (
-    TRUNCATION_MARKER,
     MessageData,
     email_message_payload,
     identifier_in_task,
@@ -15,6 +14,7 @@ from exports.message_sync import (
     plan_messages,
     prefixed_subject,
     salesforce_datetime,
+    truncated,
 )
 from exports.planning import Action
 from tests.exports.schemas import EMAIL_MESSAGE, TASK, TASK_DESCRIBE
@@ -44,7 +44,11 @@ def message(message_id=1, direction="outbound", **values):
         ("[Artisan AI] Hello", "[Artisan AI] Hello"),
         ("  Re: Hello ", "[Artisan AI] Re: Hello"),
         ("", "[Artisan AI] (no subject)"),
+        ("   ", "[Artisan AI] (no subject)"),
         ("[Artisan AI]", "[Artisan AI]"),
+        ("  [artisan ai] Re: Hello", "[artisan ai] Re: Hello"),
+        ("[ARTISAN AI]Hello", "[ARTISAN AI]Hello"),
+        ("Re: [Artisan AI] Hello", "[Artisan AI] Re: [Artisan AI] Hello"),
     ],
 )
 def test_subject_is_prefixed_once(subject, expected):
@@ -55,6 +59,10 @@ def test_subject_is_prefixed_once(subject, expected):
     ("moment", "text"),
     [
         (datetime(2026, 1, 1, 12, 0, tzinfo=UTC), "2026-01-01T12:00:00.000+0000"),
+        (
+            datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=2))),
+            "2026-03-02T07:30:00.000+0000",
+        ),
         (
             datetime(
                 2026, 1, 1, 14, 30, 5, 999999, tzinfo=timezone(timedelta(hours=2))
@@ -104,13 +112,47 @@ def test_long_body_cut_and_marked():
     )
 
     sent = payload["TextBody"]
-    assert sent.endswith(TRUNCATION_MARKER)
+    marker = "\n\n[Truncated by Artisan AI: the full message was 140,000 characters]"
+    assert sent.endswith(marker)
     assert utf16_length(sent) <= 131_072
-    assert sent[: -len(TRUNCATION_MARKER)] == "😀" * len(
-        sent[: -len(TRUNCATION_MARKER)]
-    )
+    assert utf16_length(sent) >= 131_071  # an emoji is 2 units: one may be left
+    assert sent[: -len(marker)] == "😀" * len(sent[: -len(marker)])
     assert truncations == [Truncation("TextBody", 140_000, utf16_length(sent))]
     assert "HtmlBody" not in payload
+
+
+def test_long_html_body_cut_to_the_length_describe_reports():
+    html = "<p>" + "x" * 40_000 + "</p>"
+    describe = {
+        "name": "EmailMessage",
+        "fields": [
+            {"name": "HtmlBody", "type": "textarea", "length": 32_000},
+            {"name": "TextBody", "type": "textarea", "length": 32_000},
+        ],
+    }
+
+    payload, truncations = email_message_payload(
+        message(body_html=html), LEAD_RECORD, ObjectSchema.from_describe(describe)
+    )
+
+    assert payload["TextBody"] == "Plain body"
+    assert len(payload["HtmlBody"]) == 32_000
+    assert payload["HtmlBody"].endswith(
+        "[Truncated by Artisan AI: the full message was 40,007 characters]"
+    )
+    assert [(t.field, t.original_length) for t in truncations] == [("HtmlBody", 40_007)]
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("exactly10!", 10, "exactly10!"),
+        ("much too long for this field", 12, "much too lon"),
+    ],
+)
+def test_field_too_short_for_the_marker_gets_a_plain_cut(text, limit, expected):
+    assert truncated(text, limit) == expected
 
 
 def test_emails_salesforce_already_has_are_linked_not_created():
@@ -180,7 +222,9 @@ def test_long_linkedin_task_keeps_identifier():
 
     description = payload["Description"]
     assert utf16_length(description) <= 32_000
-    assert TRUNCATION_MARKER in description
+    assert "[Truncated by Artisan AI: the full message was 50,000 characters]" in (
+        description
+    )
     assert identifier_in_task(description) == "<m6@mail.example>"
     assert [t.field for t in truncations] == ["Description"]
     assert truncations[0].sent_length == utf16_length(description)
