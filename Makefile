@@ -34,7 +34,7 @@ bench: setup services
 soak: setup services
 	$(BIN)/pytest -m slow
 
-demo: migrate
+demo: setup
 	$(BIN)/python scripts/demo.py
 
 lint: setup

@@ -7,12 +7,14 @@ few emails per lead, exports them through the worker and prints the summary.
 Environment:
   DEMO_ONCE=1            stop everything and exit after the summary
   DEMO_LEADS=PATH        CSV to export instead of data/sample-leads.csv
-  DEMO_DIR=PATH          state folder, reset at every start (default var/demo)
+  DEMO_DIR=PATH          state folder, reset at every start (default var/demo);
+                         give each demo that runs at the same time its own
   DEMO_WEB_PORT, DEMO_EMULATOR_PORT   ports (default 8000 and 8765)
   DATABASE_URL, REDIS_URL             production tier instead of the embedded
                                       SQLite file and ORM broker
 """
 
+import fcntl
 import json
 import os
 import secrets
@@ -53,7 +55,11 @@ def main() -> int:
     web_port = int(os.environ.get("DEMO_WEB_PORT", "8000"))
     emulator_port = int(os.environ.get("DEMO_EMULATOR_PORT", "8765"))
     processes: list[subprocess.Popen] = []
+    lock = None
+    # SIGTERM stops the demo like Ctrl-C does, so no child outlives it.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        lock = hold_demo_lock(demo_dir)
         env = prepare(demo_dir, leads_path, web_port, emulator_port)
         password = secrets.token_urlsafe(12)
         manage(env, "migrate", "--noinput", quiet=True)
@@ -100,6 +106,24 @@ def main() -> int:
         return 0
     finally:
         stop(processes)
+        if lock is not None:
+            lock.close()
+
+
+def hold_demo_lock(demo_dir: Path):
+    """Lock the demo folder for this process, so a second demo cannot reset it."""
+    demo_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(demo_dir.parent / f".{demo_dir.name}.lock", "w")  # noqa: SIM115
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise DemoError(
+            f"Another demo is running with its state in {demo_dir}. Stop it first, "
+            "or give this one its own folder and ports with DEMO_DIR, DEMO_WEB_PORT "
+            "and DEMO_EMULATOR_PORT."
+        ) from None
+    return lock
 
 
 def prepare(
@@ -251,10 +275,13 @@ def connect(web_url: str, password: str, ca_path: str) -> None:
         salesforce_password=DEMO_ORG_PASSWORD,
         ca_path=ca_path,
     )
-    if "Connected" not in response.text:
+    if (
+        response.status_code != 200
+        or 'class="state state-connected"' not in response.text
+    ):
         raise DemoError(
             f"Connecting Salesforce did not end on a connected settings page "
-            f"(HTTP {response.status_code} at {response.url})."
+            f"(HTTP {response.status_code} at {response.url}); see the web log."
         )
     print("Connected the demo account to the emulator org through OAuth.")
 
@@ -299,18 +326,30 @@ def report(
 
 
 def wait_for_interrupt(processes: list[subprocess.Popen]) -> None:
-    while all(process.poll() is None for process in processes):
+    while True:
+        for process in processes:
+            if process.poll() is not None:
+                raise DemoError(
+                    f"The {process.demo_name} process exited with code "
+                    f"{process.returncode}; see {process.demo_log}"
+                )
         time.sleep(1)
-    raise DemoError("A demo process exited; see the logs folder.")
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
+    """Stop every child; a second Ctrl-C meanwhile cannot leave one running."""
+    running = [process for process in processes if process.poll() is None]
+    if not running:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print("Stopping the demo processes (up to 15 s)...", flush=True)
+    for process in running:
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in running:
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()

@@ -7,7 +7,9 @@ through simple-salesforce from the emulator's data the demo left behind.
 """
 
 import csv
+import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -125,3 +127,64 @@ def test_demo_exports_on_postgres_and_redis(tmp_path):
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def load_demo_script():
+    spec = importlib.util.spec_from_file_location(
+        "demo_script", ROOT / "scripts" / "demo.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_second_demo_on_same_folder_is_refused(tmp_path):
+    demo = load_demo_script()
+    first = demo.hold_demo_lock(tmp_path / "demo")
+    try:
+        with pytest.raises(demo.DemoError, match="Another demo is running"):
+            demo.hold_demo_lock(tmp_path / "demo")
+    finally:
+        first.close()
+
+    demo.hold_demo_lock(tmp_path / "demo").close()
+
+
+def test_sigterm_stops_every_demo_process(tmp_path):
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "REDIS_URL")
+        },
+        "DEMO_DIR": str(tmp_path / "demo"),
+        "DEMO_WEB_PORT": str(free_port()),
+        "DEMO_EMULATOR_PORT": str(free_port()),
+    }
+    demo = subprocess.Popen(  # noqa: S603
+        [sys.executable, "scripts/demo.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    for line in demo.stdout:
+        output.append(line)
+        if line.startswith("Serving until interrupted"):
+            break
+    children = subprocess.run(  # noqa: S603
+        ["pgrep", "-f", str(tmp_path / "demo")],  # noqa: S607
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert "".join(output).count("Export succeeded") == 1, "".join(output)
+    assert children, "no demo child processes found"
+
+    demo.send_signal(signal.SIGTERM)
+    demo.wait(timeout=60)
+
+    assert demo.returncode == 0
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} outlived the demo"
