@@ -1,18 +1,23 @@
 """Selection of the leads and messages an export run still has to handle.
 
-Reads only: leads due by the account's trigger that have no link in the org,
-and messages of linked leads that the org's ledger does not mark as synced.
-Both come in batches so a run's memory and each transaction stay small.
+Reads only. Three kinds of rows are due: leads that the account's trigger
+exports and that have no link in the org, linked leads that changed after their
+link was last written (a new sentiment, for example), and messages of linked
+leads that the org's ledger does not mark as synced. They come in batches so a
+run's memory and each transaction stay small.
 """
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from exports.mapping import LeadData
 from exports.message_sync import MessageData
-from exports.models import ExportConfig, LeadLink, SyncedMessage
+from exports.models import ExportConfig, LeadLink, RecordOutcome, SyncedMessage
 from exports.planning import normalize_email
 from outreach.models import Lead, Message
 
@@ -65,20 +70,73 @@ def unlinked_lead_batches(
 
 def _lead_data(lead_ids: list[int]) -> list[LeadData]:
     leads = Lead.objects.filter(id__in=lead_ids).order_by("id")
-    return [
-        LeadData(
-            lead_id=lead.id,
-            email=lead.email,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            job_title=lead.job_title,
-            company_name=lead.company_name,
-            website=lead.website,
-            replied=lead.replied,
-            sentiment=lead.sentiment,
+    return [_as_lead_data(lead) for lead in leads]
+
+
+def _as_lead_data(lead: Lead) -> LeadData:
+    return LeadData(
+        lead_id=lead.id,
+        email=lead.email,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        job_title=lead.job_title,
+        company_name=lead.company_name,
+        website=lead.website,
+        replied=lead.replied,
+        sentiment=lead.sentiment,
+    )
+
+
+def leads_due_for_update(account, org_id: str, export_trigger: str) -> QuerySet[Lead]:
+    """Due leads whose link in the org is older than their last change.
+
+    A reply, a new sentiment or an edited field all move `Lead.updated_at`.
+    Each row carries `person_id`, the Salesforce id of its linked record.
+    """
+    link = LeadLink.objects.filter(lead=OuterRef("pk"), org_id=org_id)
+    return (
+        due_leads(account, export_trigger)
+        .annotate(
+            link_written_at=Subquery(link.values("updated_at")[:1]),
+            person_id=Subquery(link.values("salesforce_id")[:1]),
         )
-        for lead in leads
-    ]
+        .filter(updated_at__gt=F("link_written_at"))
+    )
+
+
+@dataclass(frozen=True)
+class UpdateBatch:
+    """Linked leads to update, their records, and when the leads were read.
+
+    After handling the batch, `recording.mark_links_current(run, lead_ids,
+    read_at)` makes the leads due again only if they change after `read_at`.
+    """
+
+    leads: list[LeadData]
+    person_ids: dict[int, str]
+    read_at: datetime
+
+
+def update_batches(
+    account, org_id: str, export_trigger: str, batch_size: int = BATCH_SIZE
+) -> Iterator[UpdateBatch]:
+    """Linked leads due for an update, in id order, `batch_size` at a time."""
+    last_id = 0
+    while True:
+        read_at = timezone.now()
+        rows = list(
+            leads_due_for_update(account, org_id, export_trigger)
+            .filter(id__gt=last_id)
+            .order_by("id")[:batch_size]
+        )
+        if not rows:
+            return
+        last_id = rows[-1].id
+        yield UpdateBatch(
+            leads=[_as_lead_data(row) for row in rows],
+            person_ids={row.id: row.person_id for row in rows},
+            read_at=read_at,
+        )
 
 
 def pending_messages(account, org_id: str) -> QuerySet[Message]:
@@ -136,3 +194,29 @@ def pending_message_batches(
             for row in rows
         ]
         yield messages, {row.lead_id: row.person_id for row in rows}
+
+
+def has_new_work(
+    account, org_id: str, export_trigger: str, *, with_updates: bool
+) -> bool:
+    """Check whether an export of the account would find anything new to do.
+
+    Leads rejected since their last change and messages rejected once are
+    left out. Other events retry them, but a periodic sweep must not start a
+    run every few minutes only because Salesforce keeps rejecting one lead.
+    """
+    rejected_since_change = RecordOutcome.objects.filter(
+        lead=OuterRef("pk"),
+        outcome=RecordOutcome.Outcome.FAILED,
+        export_run__org_id=org_id,
+        created_at__gte=OuterRef("updated_at"),
+    )
+    unlinked = unlinked_leads(account, org_id, export_trigger)
+    if unlinked.exclude(Exists(rejected_since_change)).exists():
+        return True
+    attempted = SyncedMessage.objects.filter(message=OuterRef("pk"), org_id=org_id)
+    if pending_messages(account, org_id).exclude(Exists(attempted)).exists():
+        return True
+    return (
+        with_updates and leads_due_for_update(account, org_id, export_trigger).exists()
+    )
