@@ -6,6 +6,7 @@ cannot become a lead is reported with its line number and reason; the others
 are stored.
 """
 
+import codecs
 import csv
 import logging
 import re
@@ -63,6 +64,8 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    # Stored rows that an export will not accept as they are, with the reason.
+    warnings: list[RejectedRow] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -92,13 +95,57 @@ def map_headers(headers: Iterable[str]) -> tuple[dict[str, str], list[str]]:
     return mapping, ignored
 
 
-def import_leads_csv(path: Path, *, campaign: Campaign) -> ImportReport:
+DELIMITERS = ",;\t|"
+
+
+def import_leads_csv(
+    path: Path, *, campaign: Campaign, encoding: str = "utf-8"
+) -> ImportReport:
     """Create or update the campaign's leads from the CSV at `path`.
 
-    Raises CsvFormatError when the file has no header row or no email column.
+    Raises CsvFormatError when the file cannot be decoded, has no header row
+    or no email column.
     """
-    with open(path, newline="", encoding="utf-8-sig") as csv_file:
-        return import_leads_rows(csv.DictReader(csv_file), campaign=campaign)
+    raw = path.read_bytes()
+    text = _decode(raw, encoding)
+    lines = text.splitlines(keepends=True)
+    reader = csv.DictReader(lines, dialect=_dialect(lines[0] if lines else ""))
+    return import_leads_rows(reader, campaign=campaign)
+
+
+def _decode(raw: bytes, encoding: str) -> str:
+    # A byte-order mark names the encoding for certain: Excel writes one for
+    # "Unicode text" (UTF-16) and for "CSV UTF-8".
+    for bom, bom_encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            encoding = bom_encoding
+            break
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CsvFormatError(
+            f"Line {line} is not valid {encoding} (byte {raw[error.start]:#04x}). "
+            "Save the file as UTF-8 (in Excel: CSV UTF-8), or pass its encoding, "
+            "for example --encoding cp1252 for a Windows Excel export."
+        ) from None
+    except LookupError:
+        raise CsvFormatError(
+            f"Unknown encoding {encoding!r}. Use a Python codec name such as "
+            "utf-8, cp1252 or latin-1."
+        ) from None
+
+
+def _dialect(header_line: str) -> type[csv.Dialect]:
+    """Return the dialect of the file, guessing the delimiter from its header row."""
+    try:
+        return csv.Sniffer().sniff(header_line, delimiters=DELIMITERS)
+    except csv.Error:
+        return csv.excel
 
 
 def import_leads_rows(reader: csv.DictReader, *, campaign: Campaign) -> ImportReport:
@@ -135,6 +182,16 @@ def _valid_rows(
             for header, lead_field in mapping.items()
         }
         email = values["email"]
+        with_nul = [name for name, value in values.items() if "\x00" in value]
+        if with_nul:
+            report.rejected.append(
+                RejectedRow(
+                    line,
+                    f"NUL character in {', '.join(with_nul)}: the file is probably "
+                    "damaged or not text; remove the character and import again",
+                )
+            )
+            continue
         if not email:
             report.rejected.append(RejectedRow(line, "missing email"))
             continue
@@ -142,7 +199,11 @@ def _valid_rows(
             validate_email(email)
         except ValidationError:
             report.rejected.append(
-                RejectedRow(line, f"invalid email {email!r}: expected name@domain")
+                RejectedRow(
+                    line,
+                    f"invalid email {email!r}: expected an address such as "
+                    "name@example.com (ASCII before the @)",
+                )
             )
             continue
         key = email.casefold()
@@ -156,6 +217,14 @@ def _valid_rows(
             continue
         rows[key] = values
         first_line_of[key] = line
+        if not values.get("last_name"):
+            report.warnings.append(
+                RejectedRow(
+                    line,
+                    f"{email} has no last name: Salesforce requires one on Leads "
+                    "and Contacts, so its export fails until a last name is added",
+                )
+            )
     return rows
 
 

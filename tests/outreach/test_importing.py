@@ -72,7 +72,11 @@ def test_rejected_rows_name_line_and_reason(campaign, tmp_path):
     assert report.created == 1
     assert [(row.line, row.reason) for row in report.rejected] == [
         (3, "missing email"),
-        (4, "invalid email 'not-an-email': expected name@domain"),
+        (
+            4,
+            "invalid email 'not-an-email': expected an address such as "
+            "name@example.com (ASCII before the @)",
+        ),
         (5, "duplicate email 'ADA@example.com': already on line 2"),
     ]
     assert Lead.objects.get().email == "ada@example.com"
@@ -152,3 +156,66 @@ def test_command_unknown_account_fails(db, tmp_path):
 
     with pytest.raises(CommandError, match="No account with slug 'ghost'"):
         call_command("import_leads", str(path), "--account", "ghost")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "extra_args"),
+    [("utf-8-sig", {}), ("utf-16", {}), ("cp1252", {"encoding": "cp1252"})],
+)
+def test_encodings_decode(campaign, tmp_path, encoding, extra_args):
+    path = tmp_path / "leads.csv"
+    path.write_bytes("Email,Last Name\r\nzoe@example.com,Ångström\r\n".encode(encoding))
+
+    report = import_leads_csv(path, campaign=campaign, **extra_args)
+
+    assert report.created == 1
+    assert Lead.objects.get().last_name == "Ångström"
+
+
+def test_undecodable_file_names_line_and_fix(campaign, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_bytes("Email,Last Name\nzoe@example.com,Ångström\n".encode("cp1252"))
+
+    with pytest.raises(CsvFormatError) as raised:
+        import_leads_csv(path, campaign=campaign)
+
+    assert "Line 2 is not valid utf-8 (byte 0xc5)" in str(raised.value)
+    assert "--encoding cp1252" in str(raised.value)
+    assert Lead.objects.count() == 0
+
+
+def test_semicolon_delimiter_detected(campaign, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text("First Name;Last Name;Email\nAda;Lovelace;ada@example.com\n")
+
+    report = import_leads_csv(path, campaign=campaign)
+
+    assert report.created == 1
+    assert Lead.objects.get().first_name == "Ada"
+
+
+def test_nul_character_rejects_row_only(campaign, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            ["Email", "Last Name"],
+            ["ok@example.com", "Fine"],
+            ["bad@example.com", "Null\x00Byte"],
+        ],
+    )
+
+    report = import_leads_csv(path, campaign=campaign)
+
+    assert report.created == 1
+    assert report.rejected[0].line == 3
+    assert report.rejected[0].reason.startswith("NUL character in last_name")
+
+
+def test_missing_last_name_warns_but_stores(campaign, tmp_path):
+    path = write_csv(tmp_path, [["Email", "Last Name"], ["nolast@example.com", ""]])
+
+    report = import_leads_csv(path, campaign=campaign)
+
+    assert report.created == 1
+    assert report.warnings[0].line == 2
+    assert "has no last name" in report.warnings[0].reason

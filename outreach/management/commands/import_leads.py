@@ -25,6 +25,12 @@ class Command(BaseCommand):
             help="Campaign name; created if the account has none by that name.",
         )
         parser.add_argument(
+            "--encoding",
+            default="utf-8",
+            help="Text encoding of the file when it has no byte-order mark "
+            "(default utf-8; cp1252 for a Windows Excel export).",
+        )
+        parser.add_argument(
             "--create-account",
             action="store_true",
             help="Create the account when no account has this slug.",
@@ -38,12 +44,16 @@ class Command(BaseCommand):
             account=artisan_account, name=campaign
         )
         try:
-            report = import_leads_csv(path, campaign=target)
-        except (CsvFormatError, UnicodeDecodeError) as error:
+            report = import_leads_csv(
+                path, campaign=target, encoding=options["encoding"]
+            )
+        except CsvFormatError as error:
             raise CommandError(f"Cannot import {path}: {error}") from error
 
         for rejected in report.rejected:
             self.stderr.write(f"line {rejected.line}: rejected, {rejected.reason}")
+        for warning in report.warnings:
+            self.stderr.write(f"line {warning.line}: stored, but {warning.reason}")
         if report.ignored_headers:
             self.stdout.write(f"Ignored columns: {', '.join(report.ignored_headers)}")
         self.stdout.write(
