@@ -1,5 +1,7 @@
 """Settings → Integrations → Salesforce: connect, disconnect, export settings."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -19,34 +21,34 @@ from integrations.oauth import flows
 from outreach.models import Account
 
 
-class NoAccountError(Exception):
-    """The user is a member of no Artisan account."""
+def member_account_view(view):
+    """Call `view(request, account, accounts)` with the account the request names.
 
+    The `account` slug defaults to the user's first account; a user of none gets
+    the no-account page, and a slug of another account raises Http404.
+    """
 
-def _member_account(request, slug: str | None):
-    """Return (account, all of the user's accounts); raise Http404 for other slugs."""
-    accounts = list(Account.objects.filter(members=request.user))
-    if not accounts:
-        raise NoAccountError
-    if not slug:
-        return accounts[0], accounts
-    for account in accounts:
-        if account.slug == slug:
-            return account, accounts
-    raise Http404(f"You are not a member of an account {slug!r}.")
+    @functools.wraps(view)
+    def wrapper(request):
+        accounts = list(Account.objects.filter(members=request.user))
+        if not accounts:
+            return render(request, "integrations/no_account.html", status=403)
+        params = request.POST if request.method == "POST" else request.GET
+        slug = params.get("account")
+        account = accounts[0]
+        if slug:
+            account = next((a for a in accounts if a.slug == slug), None)
+        if account is None:
+            raise Http404(f"You are not a member of an account {slug!r}.")
+        return view(request, account, accounts)
 
-
-def _no_account_page(request):
-    return render(request, "integrations/no_account.html", status=403)
+    return wrapper
 
 
 @login_required
 @require_GET
-def salesforce_settings(request):
-    try:
-        account, accounts = _member_account(request, request.GET.get("account"))
-    except NoAccountError:
-        return _no_account_page(request)
+@member_account_view
+def salesforce_settings(request, account, accounts):
     connection = (
         SalesforceConnection.objects.without_tokens().filter(account=account).first()
     )
@@ -72,11 +74,8 @@ def salesforce_settings(request):
 
 @login_required
 @require_POST
-def salesforce_connect(request):
-    try:
-        account, _ = _member_account(request, request.POST.get("account"))
-    except NoAccountError:
-        return _no_account_page(request)
+@member_account_view
+def salesforce_connect(request, account, accounts):
     form = ConnectForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose where to log in to Salesforce.")
@@ -93,11 +92,8 @@ def salesforce_connect(request):
 
 @login_required
 @require_POST
-def salesforce_disconnect(request):
-    try:
-        account, _ = _member_account(request, request.POST.get("account"))
-    except NoAccountError:
-        return _no_account_page(request)
+@member_account_view
+def salesforce_disconnect(request, account, accounts):
     result = disconnect(account)
     if not result.was_connected:
         messages.info(request, "Salesforce was not connected.")
@@ -117,11 +113,8 @@ def salesforce_disconnect(request):
 
 @login_required
 @require_POST
-def export_settings(request):
-    try:
-        account, _ = _member_account(request, request.POST.get("account"))
-    except NoAccountError:
-        return _no_account_page(request)
+@member_account_view
+def export_settings(request, account, accounts):
     export_config, _ = ExportConfig.objects.get_or_create(account=account)
     form = ExportSettingsForm(request.POST, export_config=export_config)
     if form.is_valid():
