@@ -10,16 +10,19 @@ from ninja.errors import AuthenticationError
 
 from api.auth import ApiKeyAuth
 from api.views import intake_router
+from contact_checks.api import contact_check_router
 
 api_v1 = NinjaAPI(
     title="artisan-sf API",
     version="1",
-    description="Intake of leads and messages from the outreach engine. "
+    description="Intake of leads and messages from the outreach engine, and "
+    "the Do Not Contact check it asks before outreach. "
     "Authenticate with 'Authorization: Bearer <key>'.",
     auth=ApiKeyAuth(),
     urls_namespace="api-v1",
 )
 api_v1.add_router("", intake_router)
+api_v1.add_router("", contact_check_router)
 
 
 @api_v1.exception_handler(AuthenticationError)
