@@ -20,7 +20,10 @@ ACCOUNT_TYPES = ["Prospect", "Customer - Direct", "Partner", "Other"]
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Forget cached answers; describes need no clearing, as every org is new."""
+    """Clear cached Salesforce responses.
+
+    Stored describes can stay, because each test uses a new org.
+    """
     cache.clear()
     yield
     cache.clear()

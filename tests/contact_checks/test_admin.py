@@ -82,7 +82,7 @@ def test_every_page_loads(admin_client, account, decision):
         assert admin_client.get(page).status_code == 200, page
 
 
-def test_decisions_are_read_only_and_found_by_record_id(admin_client, decision):
+def test_decisions_read_only_and_searchable(admin_client, decision):
     change = reverse("admin:contact_checks_contactdecision_change", args=[decision.pk])
     changelist = reverse("admin:contact_checks_contactdecision_changelist")
 
@@ -120,7 +120,7 @@ def test_malformed_filters_are_not_saved(admin_client, account):
     assert "rules[0].when: a condition is either a comparison" in page
 
 
-def test_saving_checks_the_filters_against_the_org(admin_client, connected_account):
+def test_save_checks_filters_against_org(admin_client, connected_account):
     campaign = connected_account.campaigns.get()
 
     page = post_blocklist(admin_client, campaign, CUSTOMERS).content.decode()
@@ -138,9 +138,7 @@ def test_saving_checks_the_filters_against_the_org(admin_client, connected_accou
     )
 
 
-def test_saving_filters_that_do_not_fit_the_org_shows_the_problem(
-    admin_client, connected_account
-):
+def test_save_shows_org_problem(admin_client, connected_account):
     campaign = connected_account.campaigns.get()
     blocklist = set_filters(campaign, CUSTOMERS)
     typo = json.loads(json.dumps(CUSTOMERS))
@@ -157,7 +155,7 @@ def test_saving_filters_that_do_not_fit_the_org_shows_the_problem(
     assert "so checks of the campaign answer &#x27;unknown&#x27;" in page
 
 
-def test_saving_without_a_connection_says_it_was_not_checked(admin_client, account):
+def test_save_without_connection_unchecked(admin_client, account):
     page = post_blocklist(admin_client, account.campaigns.get(), CUSTOMERS)
 
     assert "not checked against the org" in page.content.decode()

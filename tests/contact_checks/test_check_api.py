@@ -166,9 +166,7 @@ def test_allow_rule_reads_the_contacts_account(api, campaign, sf):
         assert results[email]["rule"] == "blocklist:otherwise"
 
 
-def test_account_of_a_lead_is_the_account_it_was_converted_into(
-    api, campaign, sf, emulator, emulator_org
-):
+def test_lead_account_is_converted_account(api, campaign, sf, emulator, emulator_org):
     lead_id = create_lead(sf, "converted@example.com")
     converted = emulator.control.convert_lead(emulator_org["org_id"], lead_id)
     sf.Account.update(converted["account_id"], {"Type": "Partner"})
@@ -263,9 +261,7 @@ def test_1000_emails_of_40_characters_make_six_chunks():
     assert len(email_chunks(emails)) == 6
 
 
-def test_a_batch_of_1000_costs_at_most_the_documented_bound(
-    api, campaign, sf, emulator, emulator_org
-):
+def test_batch_of_1000_within_call_bound(api, campaign, sf, emulator, emulator_org):
     emails = [f"prospect.{i:04d}@example-company.com" for i in range(1000)]
     partner = sf.Account.create({"Name": "Partner Co", "Type": "Partner"})["id"]
     create_many(
@@ -384,9 +380,7 @@ def test_opt_out_blocks_even_with_the_flag_off(api, campaign, sf):
     ]
 
 
-def test_the_account_setting_turns_the_opt_out_check_off(
-    api, campaign, sf, emulator, emulator_org
-):
+def test_account_setting_disables_opt_out(api, campaign, sf, emulator, emulator_org):
     create_lead(sf, "optout@example.com", HasOptedOutOfEmail=True)
     ContactCheckSettings.objects.create(
         account=campaign.account, block_opted_out_emails=False
@@ -399,9 +393,7 @@ def test_the_account_setting_turns_the_opt_out_check_off(
     assert api_calls(emulator, emulator_org) == spent
 
 
-def test_hidden_opt_out_field_answers_unknown_for_records_found(
-    api, campaign, sf, monkeypatch, soql_sent
-):
+def test_hidden_opt_out_answers_unknown(api, campaign, sf, monkeypatch, soql_sent):
     original = SalesforceClient.describe
 
     def describe_as_restricted_user(self, sobject):
@@ -428,7 +420,7 @@ def test_hidden_opt_out_field_answers_unknown_for_records_found(
 # --- invalid filters -----------------------------------------------------------
 
 
-def test_filters_that_do_not_fit_the_org_answer_unknown(api, campaign, sf):
+def test_filters_unfit_for_org_answer_unknown(api, campaign, sf):
     create_lead(sf, "ada@example.com")
     blocklist = set_filters(
         campaign,
@@ -514,7 +506,7 @@ def test_batch_size_and_shape_are_validated(api, campaign, body):
     assert response.status_code == 422
 
 
-def test_a_key_is_required(client, campaign):
+def test_api_key_required(client, campaign):
     response = client.post(
         f"/api/v1/campaigns/{campaign.pk}/contact-check",
         {"emails": ["a@b.io"]},
@@ -524,7 +516,7 @@ def test_a_key_is_required(client, campaign):
     assert response.status_code == 401
 
 
-def test_the_endpoint_is_in_the_openapi_document(client):
+def test_endpoint_in_openapi_document(client):
     document = client.get("/api/v1/openapi.json").json()
 
     operation = document["paths"]["/api/v1/campaigns/{campaign_id}/contact-check"]

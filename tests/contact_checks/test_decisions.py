@@ -74,7 +74,7 @@ def test_flag_off_allows_a_record_found():
 
 @pytest.mark.parametrize("policy", [FLAG_ON, FLAG_OFF], ids=["flag on", "flag off"])
 @pytest.mark.parametrize("rule", [None, ALLOW_RULE], ids=["no rule", "allow rule"])
-def test_opt_out_blocks_whatever_the_flag_and_rules_say(policy, rule):
+def test_opt_out_always_blocks(policy, rule):
     decision = decide([lead(opted_out=True, rule=rule)], policy)
 
     assert decision.verdict == Verdict.BLOCKED
@@ -83,7 +83,7 @@ def test_opt_out_blocks_whatever_the_flag_and_rules_say(policy, rule):
     assert "HasOptedOutOfEmail" in decision.reason
 
 
-def test_opt_out_is_ignored_when_the_account_turned_it_off():
+def test_opt_out_ignored_when_setting_off():
     policy = Policy(do_not_contact=False, block_opted_out=False)
 
     decision = decide([lead(opted_out=True)], policy)
@@ -110,7 +110,7 @@ def test_hidden_opt_out_does_not_weaken_a_block():
     assert decision.reason_code == ReasonCode.CRM_MATCH
 
 
-def test_hidden_opt_out_is_irrelevant_when_the_check_is_off():
+def test_hidden_opt_out_ignored_when_off():
     policy = Policy(do_not_contact=False, block_opted_out=False)
 
     assert decide([lead(opted_out=None)], policy).verdict == Verdict.ALLOWED
@@ -121,7 +121,7 @@ def test_hidden_opt_out_is_irrelevant_when_the_check_is_off():
     [(BLOCK_RULE, Verdict.BLOCKED), (ALLOW_RULE, Verdict.ALLOWED)],
     ids=["block rule", "allow rule"],
 )
-def test_the_matched_rule_decides(rule, verdict):
+def test_matched_rule_decides(rule, verdict):
     policy = Policy(do_not_contact=True, has_rules=True, otherwise=Outcome.BLOCK)
 
     decision = decide([lead(rule=rule)], policy)
@@ -136,7 +136,7 @@ def test_the_matched_rule_decides(rule, verdict):
     ("otherwise", "verdict"),
     [(Outcome.BLOCK, Verdict.BLOCKED), (Outcome.ALLOW, Verdict.ALLOWED)],
 )
-def test_otherwise_decides_for_a_record_that_meets_no_rule(otherwise, verdict):
+def test_otherwise_decides_unmatched_record(otherwise, verdict):
     policy = Policy(do_not_contact=True, has_rules=True, otherwise=otherwise)
 
     decision = decide([lead()], policy)
@@ -155,7 +155,7 @@ def test_rules_do_not_apply_with_the_flag_off():
     assert decision.reason_code == ReasonCode.DO_NOT_CONTACT_OFF
 
 
-def test_any_blocking_record_blocks_and_names_the_first_blocking_one():
+def test_any_blocking_record_blocks():
     policy = Policy(do_not_contact=True, has_rules=True, otherwise=Outcome.ALLOW)
     records = [contact(rule=BLOCK_RULE), lead(rule=ALLOW_RULE)]
 
@@ -198,7 +198,7 @@ def test_unknown_beats_allowed_but_not_blocked():
     assert blocked_and_unknown.verdict == Verdict.BLOCKED
 
 
-def test_every_combination_of_one_record_never_allows_an_opt_out():
+def test_opt_out_never_allowed_exhaustively():
     """Exhaustive: with the opt-out check on, an opted-out record is never allowed."""
     rules = [None, BLOCK_RULE, ALLOW_RULE]
     for flag, has_rules, otherwise, rule, opted_out in itertools.product(

@@ -231,7 +231,7 @@ MALFORMED = [
 @pytest.mark.parametrize(
     ("document", "message"), MALFORMED, ids=[message for _, message in MALFORMED]
 )
-def test_malformed_filters_are_rejected_with_a_clear_message(document, message):
+def test_malformed_filters_rejected_clearly(document, message):
     assert problems_of(document) == [message]
 
 
@@ -255,7 +255,7 @@ def test_several_problems_are_all_listed():
     ]
 
 
-def test_a_valid_document_parses_into_rules():
+def test_valid_document_parses():
     document = {
         "rules": [
             rule(STATUS, name="Customers", objects=["Lead"]),
@@ -410,11 +410,11 @@ DESCRIBE_PROBLEMS = [
     DESCRIBE_PROBLEMS,
     ids=[message[16:70] for _, _, message in DESCRIBE_PROBLEMS],
 )
-def test_filters_that_do_not_fit_the_org_are_rejected(when, extra, message):
+def test_describe_mismatches_rejected(when, extra, message):
     assert describe_problems(when, **extra) == [message]
 
 
-def test_an_account_condition_needs_the_reference_field():
+def test_account_condition_needs_reference():
     schemas = {**SCHEMAS, "Contact": ObjectSchema.from_describe({"fields": []})}
     blocklist = parse_blocklist(
         one_rule({"field": "Account.Type", "operator": "is_empty"})
@@ -430,7 +430,7 @@ def test_an_account_condition_needs_the_reference_field():
     ]
 
 
-def test_a_condition_too_long_for_the_url_is_rejected():
+def test_condition_too_long_rejected():
     values = [f"{'Title %d ' % index}{'x' * 200}" for index in range(10)]
 
     problems = describe_problems(
