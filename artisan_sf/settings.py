@@ -184,18 +184,32 @@ SOCIALACCOUNT_PROVIDERS = {
 # --- django-q2 -------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
+# The numbers below fit together; change them together:
+# - timeout 600 s: a task (one export run) is stopped after ten minutes; the
+#   task marks its run failed (exports.tasks). A run commits each batch as it
+#   lands, so a stopped run loses at most one batch of bookkeeping and the
+#   next run repairs it by look-up. A run or an account's task row silent for
+#   this long is taken to be abandoned (exports.engine, exports.services).
+# - retry 720 s, longer than timeout: the ORM broker hands a task that was not
+#   acknowledged to another worker only after this, so a slow export is never
+#   run by two workers at once. Redis does not hand tasks out again at all.
+# - max_attempts 3: a task that raised or was stopped is delivered at most
+#   three times in all (ORM broker), never forever. Exports record their own
+#   failures and do not raise, so this covers crashes and timeouts.
+# - EXPORT_SWEEP_MINUTES 5: the schedule "exports.sweep" (exports.schedules)
+#   queues an export of each connected account with new work this often, and
+#   so also continues what a lost or stopped task left.
 Q_CLUSTER = {
     "name": env("Q_CLUSTER_NAME", default="artisan_sf"),
     "workers": env.int("Q_WORKERS", default=2),
-    # A task is stopped after `timeout` seconds and handed out again only
-    # after `retry` seconds, so a slow export is never run by two workers.
     "timeout": env.int("Q_TIMEOUT_SECONDS", default=600),
     "retry": env.int("Q_RETRY_SECONDS", default=720),
     "max_attempts": 3,
+    "ack_failures": False,
     "catch_up": False,
     "save_limit": 1000,
-    "ack_failures": True,
 }
+EXPORT_SWEEP_MINUTES = env.int("EXPORT_SWEEP_MINUTES", default=5)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

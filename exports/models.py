@@ -1,6 +1,7 @@
 """Export configuration, links to Salesforce records, synced messages and runs."""
 
 from django.db import models
+from django.utils import timezone
 
 from outreach.models import Account, Lead, Message
 
@@ -234,3 +235,38 @@ class RecordOutcome(models.Model):
 
     def __str__(self):
         return f"{self.outcome} in run {self.export_run_id}"
+
+
+class ExportTask(models.Model):
+    """The django-q2 task of one account's export: never more than one queued.
+
+    A request while a task is queued joins it; a request while one runs is
+    noted, and the running task queues one follow-up when it ends.
+    """
+
+    class State(models.TextChoices):
+        IDLE = "idle", "idle"
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="export_task"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IDLE)
+    task_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="django-q2 id of the queued or running task, or of the last one.",
+    )
+    trigger = models.CharField(
+        max_length=32, blank=True, help_text="What asked for the queued export."
+    )
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    requested_while_running = models.BooleanField(
+        default=False,
+        help_text="An export was asked for while this one ran; a follow-up is "
+        "queued when it ends.",
+    )
+
+    def __str__(self):
+        return f"export task of {self.account.slug} ({self.state})"

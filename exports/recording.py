@@ -199,6 +199,13 @@ def set_api_calls(run: ExportRun, api_calls: int) -> None:
     ExportRun.objects.filter(pk=run.pk).update(api_calls=api_calls)
 
 
+def stop_running_runs(account, reason: str) -> int:
+    """Mark the account's running runs failed with `reason`; return how many."""
+    return ExportRun.objects.filter(
+        account=account, status=ExportRun.Status.RUNNING
+    ).update(status=ExportRun.Status.FAILED, error=reason, finished_at=timezone.now())
+
+
 def finish_run(
     run: ExportRun, status: str, *, error: str = "", api_calls: int | None = None
 ) -> ExportRun:

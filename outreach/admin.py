@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from exports.services import Outcome, enqueue_export
 from outreach.models import Account, Campaign, Lead, Message
 
 
@@ -20,6 +21,41 @@ class AccountAdmin(admin.ModelAdmin):
     filter_horizontal = ("members",)
     inlines = [CampaignInline]
     list_select_related = ()
+    actions = ["export_now"]
+
+    @admin.action(description="Export now (queue an export to Salesforce)")
+    def export_now(self, request, queryset):
+        by_outcome: dict[Outcome, list[str]] = {}
+        for account in queryset:
+            outcome = enqueue_export(account, trigger="admin").outcome
+            by_outcome.setdefault(outcome, []).append(account.slug)
+        for outcome, text in [
+            (Outcome.QUEUED, "Queued an export of {count} account(s): {slugs}."),
+            (
+                Outcome.JOINED_QUEUED,
+                "An export of {count} account(s) was already queued and will "
+                "include everything stored so far: {slugs}.",
+            ),
+            (
+                Outcome.AFTER_RUNNING,
+                "An export of {count} account(s) is running; another one runs "
+                "right after it: {slugs}.",
+            ),
+        ]:
+            if outcome in by_outcome:
+                slugs = sorted(by_outcome[outcome])
+                self.message_user(
+                    request, text.format(count=len(slugs), slugs=", ".join(slugs))
+                )
+        if Outcome.NOT_CONNECTED in by_outcome:
+            slugs = sorted(by_outcome[Outcome.NOT_CONNECTED])
+            self.message_user(
+                request,
+                f"Not exported, because {len(slugs)} account(s) have no usable "
+                f"Salesforce connection: {', '.join(slugs)}. A member reconnects "
+                "in Settings → Integrations → Salesforce.",
+                level=messages.WARNING,
+            )
 
 
 @admin.register(Campaign)

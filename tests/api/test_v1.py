@@ -4,7 +4,7 @@ from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from api import intake
-from exports.models import ExportRun
+from exports.models import ExportRun, ExportTask
 from outreach.models import Lead
 
 
@@ -80,20 +80,21 @@ def test_docs_page_loads(client, db):
     assert "/api/v1/openapi.json" in response.content.decode()
 
 
-def test_storing_request_queues_one_export(api, account):
+def test_storing_request_queues_one_export(api, connected_account):
     leads = [{"email": f"lead{i}@example.com"} for i in range(20)]
 
     api.post_leads(leads)
 
     [task] = queued_tasks()
     assert task["func"] == "exports.tasks.export_account"
-    assert task["args"] == (account.pk, "intake")
+    assert task["args"] == (connected_account.pk, "intake")
 
 
-def test_unchanged_request_queues_nothing(api, account):
+def test_unchanged_request_queues_nothing(api, connected_account):
     leads = [{"email": "ada@example.com"}, {"email": "grace@example.com"}]
     api.post_leads(leads)
     OrmQ.objects.all().delete()
+    ExportTask.objects.all().delete()
 
     api.post_leads(leads)
     api.post_leads([{"email": "not-an-email"}])
@@ -101,9 +102,8 @@ def test_unchanged_request_queues_nothing(api, account):
     assert queued_tasks() == []
 
 
-def test_message_request_queues_one_export(api, account):
+def test_requests_while_an_export_is_queued_join_it(api, connected_account):
     api.post_leads([{"email": "ada@example.com"}])
-    OrmQ.objects.all().delete()
     message = {
         "lead_email": "ada@example.com",
         "channel": "email",
@@ -117,14 +117,22 @@ def test_message_request_queues_one_export(api, account):
             {**message, "message_identifier": "<m2@mail.example>"},
         ]
     )
-    api.post_messages([{**message, "message_identifier": "<m1@mail.example>"}])
+    api.post_leads([{"email": "grace@example.com", "replied": True}])
 
     [task] = queued_tasks()
-    assert task["args"] == (account.pk, "intake")
+    assert task["args"] == (connected_account.pk, "intake")
 
 
-def test_queued_export_runs_with_intake_trigger(api, account):
-    api.post_leads([{"email": "ada@example.com"}])
+def test_account_without_connection_queues_nothing(api, account):
+    response = api.post_leads([{"email": "ada@example.com"}])
+
+    assert response.json()["totals"]["created"] == 1
+    assert queued_tasks() == []
+    assert not ExportRun.objects.exists()
+
+
+def test_queued_export_runs_with_intake_trigger(api, connected_account):
+    api.post_leads([{"email": "ada@example.com", "last_name": "Lovelace"}])
     [task] = queued_tasks()
 
     # Runs the queued call in this process, as a django-q2 worker would.
@@ -132,9 +140,9 @@ def test_queued_export_runs_with_intake_trigger(api, account):
 
     run = ExportRun.objects.get()
     assert run.trigger == "intake"
-    assert run.account == account
-    # The test account has no Salesforce connection, so the run is refused.
-    assert run.status == ExportRun.Status.REFUSED
+    assert run.account == connected_account
+    assert run.status == ExportRun.Status.SUCCEEDED, run.error
+    assert ExportTask.objects.get().state == ExportTask.State.IDLE
 
 
 def test_failed_queueing_keeps_the_batch(api, account, monkeypatch, caplog):

@@ -11,8 +11,7 @@ from django_q.models import OrmQ
 
 from exports.engine import run_export
 from exports.models import ExportRun, LeadLink, RecordOutcome
-from exports.services import enqueue_export
-from exports.tasks import export_account, sweep_exports
+from exports.tasks import export_account
 from integrations.models import SalesforceConnection
 from tests.exports.conftest import add_email, add_lead
 
@@ -134,26 +133,6 @@ def test_task_safe_to_run_twice(connected_account):
     assert export_account(987654) is None
 
 
-def test_sweep_queues_every_connected_account(connected_account):
-    assert sweep_exports() == 1
-    SalesforceConnection.objects.update(
-        state=SalesforceConnection.State.NEEDS_RECONNECT
-    )
-    assert sweep_exports() == 0
-
-    [queued] = OrmQ.objects.all()
-    assert queued.task["args"] == (connected_account.pk, "sweep")
-
-
-def test_enqueue_export_queues_the_task(account):
-    task_id = enqueue_export(account, trigger="admin")
-
-    [queued] = OrmQ.objects.all()
-    assert queued.task_id() == task_id
-    assert queued.task["func"] == "exports.tasks.export_account"
-    assert queued.task["args"] == (account.pk, "admin")
-
-
 def test_command_prints_a_one_line_summary(connected_account, capsys):
     for i in range(3):
         add_lead(connected_account, f"lead{i}@example.com")
@@ -239,8 +218,17 @@ def test_command_through_worker_prints_json(connected_account, capsys, monkeypat
     assert printed["run_id"] == ExportRun.objects.get(trigger="demo").pk
 
 
-def test_command_enqueue_only_queues(account, capsys):
+def test_command_enqueue_only_queues(connected_account, capsys):
+    call_command("export_leads", "--account", "acme", "--enqueue")
     call_command("export_leads", "--account", "acme", "--enqueue")
 
-    assert capsys.readouterr().out.startswith("Queued the export of acme as task ")
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.startswith("Queued the export of acme as task ")
+    assert second.startswith("An export of acme was already queued as task ")
+    assert second.endswith("; it covers this request.")
     assert OrmQ.objects.count() == 1
+
+
+def test_command_enqueue_needs_a_connection(account):
+    with pytest.raises(CommandError, match="Nothing queued: account acme has no"):
+        call_command("export_leads", "--account", "acme", "--enqueue")

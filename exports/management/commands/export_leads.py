@@ -7,8 +7,8 @@ from django_q.tasks import fetch
 from tqdm import tqdm
 
 from exports.engine import run_export
-from exports.models import ExportRun
-from exports.services import enqueue_export
+from exports.models import ExportRun, ExportTask
+from exports.services import Outcome, enqueue_export
 from outreach.models import Account
 
 
@@ -99,24 +99,50 @@ class Command(BaseCommand):
                 bar.close()
 
     def _through_worker(self, account, options) -> ExportRun | None:
-        task_id = enqueue_export(account, trigger=options["trigger"])
+        request = enqueue_export(account, trigger=options["trigger"])
+        if not request.accepted:
+            raise CommandError(
+                f"Nothing queued: account {account.slug} has no usable Salesforce "
+                "connection. Connect it in Settings → Integrations → Salesforce, "
+                "then export again."
+            )
+        if request.outcome == Outcome.JOINED_QUEUED:
+            self.stdout.write(
+                f"An export of {account.slug} was already queued as task "
+                f"{request.task_id}; it covers this request."
+            )
+        elif request.outcome == Outcome.AFTER_RUNNING:
+            self.stdout.write(
+                f"An export of {account.slug} is running as task {request.task_id}; "
+                "another one runs right after it."
+            )
         if not options["wait"]:
-            self.stdout.write(f"Queued the export of {account.slug} as task {task_id}.")
+            if request.outcome == Outcome.QUEUED:
+                self.stdout.write(
+                    f"Queued the export of {account.slug} as task {request.task_id}."
+                )
             return None
 
-        task = fetch(task_id, wait=options["timeout"] * 1000)
-        if task is None:
-            raise CommandError(
-                f"The worker did not finish task {task_id} within "
-                f"{options['timeout']} s. Is `manage.py qcluster` running? The task "
-                "stays queued."
-            )
+        task = self._wait_for(request.task_id, options["timeout"])
+        if request.outcome == Outcome.AFTER_RUNNING:
+            # The run this request asked for is the follow-up the task queued.
+            follow_up = ExportTask.objects.get(account=account).task_id
+            task = self._wait_for(follow_up, options["timeout"]) if follow_up else task
         if not task.success or task.result is None:
             raise CommandError(
-                f"Task {task_id} failed on the worker: {task.result}. "
+                f"Task {task.id} failed on the worker: {task.result}. "
                 "See the worker's log."
             )
         return ExportRun.objects.get(pk=task.result)
+
+    def _wait_for(self, task_id: str, timeout: int):
+        task = fetch(task_id, wait=timeout * 1000)
+        if task is None:
+            raise CommandError(
+                f"The worker did not finish task {task_id} within {timeout} s. "
+                "Is `manage.py qcluster` running? The task stays queued."
+            )
+        return task
 
 
 def run_as_dict(run: ExportRun) -> dict:
