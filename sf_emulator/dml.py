@@ -497,12 +497,22 @@ def convert_lead(
             SystemModstamp=validation.now(),
         )
         context.storage.save_record(lead)
+        _move_activities(context, lead["Id"], contact["Id"])
     logger.info("Converted lead %s into contact %s", lead["Id"], contact["Id"])
     return {
         "lead_id": lead["Id"],
         "contact_id": contact["Id"],
         "account_id": account_id,
     }
+
+
+def _move_activities(context: OrgContext, lead_id: str, contact_id: str) -> None:
+    """Move the Lead's Tasks to the Contact, as conversion does in Salesforce."""
+    for task in context.storage.records(context.org_id, "Task"):
+        if task.get("WhoId") == lead_id:
+            task["WhoId"] = contact_id
+            task["AccountId"] = _task_account(context, task)
+            context.storage.save_record(task)
 
 
 LEAD_TO_CONTACT_FIELDS = {

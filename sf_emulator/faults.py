@@ -95,7 +95,16 @@ def _lost_responses(value: object) -> dict:
     if mode not in LOST_RESPONSE_MODES:
         raise InvalidFault("lose_response_after_save.mode must be 'close' or '502'")
     count = _count(value.get("count", 1), "lose_response_after_save.count")
-    return {"count": count, "mode": mode}
+    fault = {"count": count, "mode": mode}
+    sobject = value.get("sobject")
+    if sobject is not None:
+        if not isinstance(sobject, str) or not sobject:
+            raise InvalidFault(
+                "lose_response_after_save.sobject must be an object name, "
+                'such as "EmailMessage"'
+            )
+        fault["sobject"] = sobject
+    return fault
 
 
 def clear_faults(storage: Storage, org_id: str) -> None:
@@ -105,12 +114,19 @@ def clear_faults(storage: Storage, org_id: str) -> None:
         storage.set_api_used(org_id, sum(storage.api_calls(org_id).values()))
 
 
-def take(storage: Storage, org_id: str, name: str) -> dict | None:
-    """Use up one occurrence of a counted fault; return its settings if any."""
+def take(
+    storage: Storage, org_id: str, name: str, written: set[str] | None = None
+) -> dict | None:
+    """Use up one occurrence of a counted fault; return its settings if any.
+
+    A fault limited to one sObject applies only when `written` contains it.
+    """
     with storage.transaction():
         faults = storage.org(org_id)["faults"]
         fault = faults.get(name)
         if not fault or fault["count"] <= 0:
+            return None
+        if "sobject" in fault and fault["sobject"] not in (written or set()):
             return None
         fault["count"] -= 1
         storage.save_faults(org_id, faults)

@@ -104,6 +104,27 @@ class RestCall:
         return self.parsed_body
 
 
+def written_objects(call: RestCall) -> set[str]:
+    """Name the sObjects a write to sObjects or sObject Collections touches.
+
+    Composite requests return an empty set: their subrequests are not read.
+    """
+    segments = call.segments
+    if len(segments) >= 2 and segments[0] == "sobjects":
+        return {schema.canonical_object_name(segments[1]) or segments[1]}
+    if segments == ["composite", "sobjects"] and call.method != "DELETE":
+        body = call.json()
+        records = body.get("records") if isinstance(body, dict) else None
+        return {
+            record["attributes"]["type"]
+            for record in records or []
+            if isinstance(record, dict)
+            and isinstance(record.get("attributes"), dict)
+            and isinstance(record["attributes"].get("type"), str)
+        }
+    return set()
+
+
 @dataclass
 class RestResult:
     status: int

@@ -166,7 +166,12 @@ class Emulator:
         result = self.rest.execute(call, handler, kwargs)
         headers = {**result.headers, **limit_header(used)}
         if request.method in rest.WRITE_METHODS and result.status < 300:
-            lost = faults.take(self.storage, org["org_id"], "lose_response_after_save")
+            lost = faults.take(
+                self.storage,
+                org["org_id"],
+                "lose_response_after_save",
+                written=rest.written_objects(call),
+            )
             if lost and lost["mode"] == "close":
                 return DroppedConnection()
             if lost:

@@ -125,6 +125,37 @@ def test_lost_response_as_502(api, sf, emulator, org):
     assert sf.query("SELECT Id FROM Lead WHERE LastName = 'Lost'")["totalSize"] == 1
 
 
+def test_lost_response_for_one_object(api, sf, emulator, org):
+    emulator.control.set_faults(
+        org["org_id"],
+        lose_response_after_save={"count": 1, "sobject": "EmailMessage"},
+    )
+    lead = api.post("/sobjects/Lead/", json={"LastName": "Kept", "Company": "C"})
+    emails = {
+        "allOrNone": False,
+        "records": [
+            {"attributes": {"type": "EmailMessage"}, "Subject": f"Hi {i}"}
+            for i in range(3)
+        ],
+    }
+
+    with pytest.raises(requests.ConnectionError):
+        api.post("/composite/sobjects", json=emails)
+    again = api.post("/composite/sobjects", json=emails)
+
+    assert lead.status_code == 201
+    assert again.status_code == 200
+    saved = sf.query("SELECT Subject FROM EmailMessage")["records"]
+    assert sorted(r["Subject"] for r in saved) == [
+        "Hi 0",
+        "Hi 0",
+        "Hi 1",
+        "Hi 1",
+        "Hi 2",
+        "Hi 2",
+    ]
+
+
 def test_expire_sessions_fault(api, emulator, org):
     emulator.control.set_faults(org["org_id"], expire_sessions=True)
     response = api.get("/limits")
@@ -137,3 +168,7 @@ def test_expire_sessions_fault(api, emulator, org):
 def test_invalid_fault_is_rejected(emulator, org):
     with pytest.raises(Exception, match="unknown faults: gremlins"):
         emulator.control.set_faults(org["org_id"], gremlins=True)
+    with pytest.raises(Exception, match="sobject must be an object name"):
+        emulator.control.set_faults(
+            org["org_id"], lose_response_after_save={"count": 1, "sobject": 3}
+        )

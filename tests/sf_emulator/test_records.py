@@ -589,6 +589,17 @@ def test_email_cc_and_from_ids(sf, org):
     assert activity["WhoId"] == contact_id
 
 
+def test_conversion_moves_tasks_to_the_contact(sf, emulator, org):
+    lead_id = sf.Lead.create({"LastName": "B", "Company": "Acme"})["id"]
+    task_id = sf.Task.create({"WhoId": lead_id, "Subject": "Call"})["id"]
+
+    converted = emulator.control.convert_lead(org["org_id"], lead_id)
+
+    task = sf.Task.get(task_id)
+    assert task["WhoId"] == converted["contact_id"]
+    assert task["AccountId"] == converted["account_id"]
+
+
 def test_converting_twice_is_rejected(sf, emulator, org):
     lead_id = sf.Lead.create({"LastName": "L", "Company": "C"})["id"]
     emulator.control.convert_lead(org["org_id"], lead_id)
