@@ -223,8 +223,8 @@ def _decode(response: requests.Response):
         return None
     body = _json_or_none(response)
     if body is None:
-        # Not Salesforce speaking: a proxy, a captive portal or a maintenance
-        # page. Whatever the request did is unknown, as for a lost response.
+        # The body came from a proxy, a captive portal or a maintenance page,
+        # not from Salesforce, so the outcome is unknown, as for a lost response.
         raise SalesforceTransientError(
             f"Expected JSON from {path} but got {_describe_non_json(response)}",
             status=response.status_code,
@@ -664,7 +664,7 @@ def _oauth_request(
 def _oauth_error(response: requests.Response, summary: str) -> SalesforceError:
     """Return the error for a failed OAuth response, with its OAuth `error` code.
 
-    A server error, or a success whose body is not JSON, is transient; any
+    A server error, or a success whose body is not JSON, is transient. Any
     other failure is a SalesforceAuthError.
     """
     error_code, message, _ = _error_from_response(response)

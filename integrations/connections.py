@@ -338,8 +338,8 @@ def revoke_unused_token(login_url: str, token: str, *, account=None) -> str:
 def _revocable_token(connection: SalesforceConnection) -> str | None:
     """Return the token that revokes the grant, "" if none, None if unreadable.
 
-    Revoking the refresh token also ends its access tokens; without one, the
-    access token is revoked.
+    Revoking the refresh token also ends its access tokens. Without a refresh
+    token, the access token is the one to revoke.
     """
     if connection.pk is None:
         return ""
