@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from integrations.client import SalesforceError, client_for_account
+from integrations.connections import disconnect
 from integrations.models import SalesforceConnection
 
 
@@ -58,6 +59,28 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Listing connections must not need the key that decrypts tokens.
         return super().get_queryset(request).without_tokens()
+
+    def delete_model(self, request, obj):
+        self._revoke_before_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for connection in queryset.select_related("account"):
+            self._revoke_before_delete(request, connection)
+        super().delete_queryset(request, queryset)
+
+    def _revoke_before_delete(self, request, connection):
+        # Deleting only the row would leave Artisan's grant valid in the org.
+        result = disconnect(connection.account)
+        if result.revoke_problem:
+            self.message_user(
+                request,
+                f"{connection.account.slug}: Salesforce did not confirm that the "
+                f"token was revoked ({result.revoke_problem}). An admin of org "
+                f"{connection.org_id} can revoke it under Setup → Connected Apps "
+                "OAuth Usage.",
+                messages.WARNING,
+            )
 
     @admin.display(description="API usage")
     def api_usage(self, connection):

@@ -1,10 +1,14 @@
 """The SalesforceConnection admin: pages load, tokens stay hidden, the check action."""
 
 import pytest
+import requests
+import responses
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from integrations.client import SalesforceAuthError, request_token
 from integrations.models import SalesforceConnection
+from sf_emulator.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +96,51 @@ def test_check_connection_reports_failure(admin_client, stored_connection):
     # The admin capitalises the first letter of every message.
     assert "Acme: check failed" in text
     assert "state &#x27;needs reconnect&#x27;" in text
+
+
+def test_delete_revokes_grant(admin_client, connected_account, emulator):
+    connection = connected_account.salesforce_connection
+    refresh_token = connection.refresh_token
+    url = reverse(
+        "admin:integrations_salesforceconnection_delete", args=[connection.pk]
+    )
+
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not SalesforceConnection.objects.exists()
+    with pytest.raises(SalesforceAuthError) as raised:
+        request_token(
+            connection.login_url,
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+            },
+        )
+    assert raised.value.error_code == "invalid_grant"
+
+
+def test_bulk_delete_reports_failed_revoke(admin_client, stored_connection, settings):
+    settings.SALESFORCE_CA_BUNDLE = ""
+    url = reverse("admin:integrations_salesforceconnection_changelist")
+
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            "https://login.salesforce.com/services/oauth2/revoke",
+            body=requests.ConnectionError("connection refused"),
+        )
+        response = admin_client.post(
+            url,
+            {
+                "action": "delete_selected",
+                "_selected_action": [stored_connection.pk],
+                "post": "yes",
+            },
+            follow=True,
+        )
+
+    text = response.content.decode()
+    assert "did not confirm that the token was revoked" in text
+    assert not SalesforceConnection.objects.exists()
