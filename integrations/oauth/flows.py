@@ -10,6 +10,7 @@ import logging
 import time
 from urllib.parse import urlencode
 
+from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -45,8 +46,6 @@ def settings_url(account: Account | None = None) -> str:
 
 def start_connect(request, account: Account, login_url: str) -> HttpResponse:
     """Redirect the user to Salesforce to authorize the account's connection."""
-    from allauth.socialaccount.adapter import get_adapter
-
     provider = get_adapter(request).get_provider(request, "salesforce")
     return provider.redirect(
         request,
