@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "exports",
     "sf_emulator",
     "api",
+    "contact_checks",
 ]
 
 MIDDLEWARE = [
