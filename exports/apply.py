@@ -1,4 +1,4 @@
-"""Batched writes to Salesforce through sObject Collections.
+"""Batched creates and updates in Salesforce through sObject Collections.
 
 Collections respond with HTTP 200 even when some records fail, so every result is
 read back by position and each record keeps its own errors. Requests go out
@@ -81,3 +81,44 @@ def apply_creates(client, decisions: list, headers: dict[str, str] | None = None
                 decisions[i], action=Action.FAIL, error_code=code, error_message=message
             )
     return applied
+
+
+def apply_updates(client, decisions: list):
+    """PATCH what `decisions` plan to update; a failed update fails its decision.
+
+    A failed lead keeps no link, so the next run looks it up and tries again.
+    """
+    positions = [i for i, d in enumerate(decisions) if d.action == Action.UPDATE]
+    if not positions:
+        return list(decisions)
+    payloads = [decisions[i].update_payload for i in positions]
+    applied = list(decisions)
+    try:
+        results = client.update_records(payloads, all_or_none=False)
+    except SalesforceRequestError as error:
+        for i in positions:
+            applied[i] = _failed_update(decisions[i], error.error_code, error.message)
+        return applied
+    if len(results) != len(payloads):
+        raise RuntimeError(
+            f"Salesforce returned {len(results)} results for {len(payloads)} updates; "
+            "the results cannot be matched back by position."
+        )
+
+    for i, result in zip(positions, results, strict=True):
+        if not result.success:
+            applied[i] = _failed_update(decisions[i], *first_error(result))
+    return applied
+
+
+def _failed_update(decision, code: str, message: str):
+    return replace(
+        decision,
+        action=Action.FAIL,
+        error_code=code,
+        error_message=(
+            f"Updating the fields of overwrite_fields on {decision.sobject} "
+            f"{decision.salesforce_id} failed: {message} The lead stays unlinked "
+            "and the next export tries again."
+        ),
+    )

@@ -1,24 +1,34 @@
 """What the export needs to know about an org's objects, read from describe.
 
 `ObjectSchema` is plain data, so planning stays pure. `load_schema` is the one
-place that calls describe. It caches per org for a few minutes, so the
-periodic sweep does not spend an API call per object on every run.
+place that calls describe. Results are kept per org and object in the
+database (`ObjectDescribe`) for SCHEMA_MAX_AGE, so the periodic sweep does not
+spend an API call per object on every run. Because the copy is shared, the
+admin's "Refresh org metadata" reaches every worker at once.
 """
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from exports.models import ObjectDescribe
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_CACHE_SECONDS = 300
+# A field added or a picklist value changed in Salesforce shows up at the
+# latest after this long, or at once after "Refresh org metadata". Validation
+# also describes again before it rejects a configuration on a cached copy.
+SCHEMA_MAX_AGE = timedelta(hours=1)
 
 # Types whose values are free text that can be shortened to fit. Picklists are
 # left out on purpose: a shortened choice would not be a valid choice.
 TRUNCATABLE_TYPES = frozenset(
     {"string", "textarea", "url", "phone", "combobox", "encryptedstring"}
 )
+# Types that accept the text values Artisan sends (names, URLs, choices).
+TEXT_TYPES = TRUNCATABLE_TYPES | {"email", "picklist", "multipicklist"}
 
 
 @dataclass(frozen=True)
@@ -37,10 +47,19 @@ class FieldSchema:
     # path uses to reach them (AccountId -> "Account").
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
+    label: str = ""
+    # (label, value) of each active picklist entry, for configured values
+    # that name an entry by its label instead of its API value.
+    picklist_labels: tuple[tuple[str, str], ...] = ()
+    default_value: str | None = None
 
     @property
     def is_truncatable(self) -> bool:
         return self.type in TRUNCATABLE_TYPES and self.length > 0
+
+    @property
+    def is_picklist(self) -> bool:
+        return self.type in ("picklist", "multipicklist")
 
 
 @dataclass(frozen=True)
@@ -69,34 +88,84 @@ class ObjectSchema:
                 filterable=item.get("filterable", True),
                 reference_to=tuple(item.get("referenceTo") or ()),
                 relationship_name=item.get("relationshipName"),
+                label=item.get("label") or item["name"],
+                picklist_labels=tuple(
+                    (value.get("label") or value["value"], value["value"])
+                    for value in item.get("picklistValues") or ()
+                    if value.get("active", True)
+                ),
+                default_value=_default_value(item),
             )
         return cls(name=describe.get("name", ""), fields=fields)
 
     def get(self, field_name: str) -> FieldSchema | None:
-        return self.fields.get(field_name)
+        """Return the field named `field_name`, in any letter case as Salesforce does."""
+        found = self.fields.get(field_name)
+        if found is None:
+            lowered = field_name.lower()
+            found = next(
+                (f for name, f in self.fields.items() if name.lower() == lowered), None
+            )
+        return found
 
 
-_cache: dict[tuple[str, str], tuple[float, ObjectSchema]] = {}
-_cache_lock = threading.Lock()
+def _default_value(item: dict) -> str | None:
+    for value in item.get("picklistValues") or ():
+        if value.get("defaultValue") and value.get("active", True):
+            return value["value"]
+    default = item.get("defaultValue")
+    return default if isinstance(default, str) else None
 
 
-def load_schema(client, org_id: str, sobject: str) -> ObjectSchema:
-    """Return the org's schema of `sobject`, from describe or a recent copy."""
-    key = (org_id, sobject)
-    now = time.monotonic()
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached and now - cached[0] < SCHEMA_CACHE_SECONDS:
-        return cached[1]
+def load_schema(
+    client, org_id: str, sobject: str, *, refresh: bool = False
+) -> ObjectSchema:
+    """Return the org's schema of `sobject`, from describe or a recent stored copy.
 
-    schema = ObjectSchema.from_describe(client.describe(sobject))
-    with _cache_lock:
-        _cache[key] = (now, schema)
-    logger.info("Loaded describe of %s for org %s", sobject, org_id)
-    return schema
+    `refresh` describes again even when the stored copy is recent.
+    """
+    if not refresh:
+        stored = ObjectDescribe.objects.filter(
+            org_id=org_id,
+            sobject=sobject,
+            described_at__gte=timezone.now() - SCHEMA_MAX_AGE,
+        ).first()
+        if stored is not None:
+            return ObjectSchema.from_describe(stored.describe)
+
+    describe = client.describe(sobject)
+    kept = {
+        "name": describe.get("name") or sobject,
+        "fields": describe.get("fields") or [],
+    }
+    ObjectDescribe.objects.update_or_create(
+        org_id=org_id,
+        sobject=sobject,
+        defaults={"describe": kept, "described_at": timezone.now()},
+    )
+    logger.info(
+        "Loaded describe of %s for org %s",
+        sobject,
+        org_id,
+        extra={"org_id": org_id, "sobject": sobject},
+    )
+    return ObjectSchema.from_describe(kept)
 
 
-def clear_schema_cache() -> None:
-    """Forget every cached describe; tests and org reconfiguration call this."""
-    with _cache_lock:
-        _cache.clear()
+def refresh_org_schemas(
+    client, org_id: str, sobjects: tuple[str, ...] = ("Lead", "Contact")
+) -> dict[str, ObjectSchema]:
+    """Describe `sobjects` and every other object stored for the org again."""
+    stored = ObjectDescribe.objects.filter(org_id=org_id).values_list(
+        "sobject", flat=True
+    )
+    names = dict.fromkeys([*sobjects, *sorted(stored)])
+    return {name: load_schema(client, org_id, name, refresh=True) for name in names}
+
+
+def clear_schema_cache(org_id: str | None = None) -> None:
+    """Forget the stored describes of one org, or of every org."""
+    stored = ObjectDescribe.objects.all()
+    if org_id is not None:
+        stored = stored.filter(org_id=org_id)
+    stored.delete()

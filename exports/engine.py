@@ -19,18 +19,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from exports import recording, selection
-from exports.apply import apply_creates, person_headers
-from exports.config import (
-    ExportConfigError,
-    picklist_problems,
-    settings_from_config,
-    settings_problems,
-)
+from exports.apply import apply_creates, apply_updates, person_headers
+from exports.config import ExportConfigError, settings_from_config
+from exports.current_values import read_current_values
 from exports.describe import load_schema
 from exports.lookup import find_people_by_email
 from exports.message_sync import sync_messages
 from exports.models import ExportConfig, ExportRun
-from exports.planning import Action, plan_leads
+from exports.planning import Action, plan_leads, records_to_compare
+from exports.validation import check_against_org
 from integrations.client import (
     SalesforceAuthError,
     SalesforceError,
@@ -87,7 +84,8 @@ def run_export(account, *, trigger: str, progress=None) -> ExportRun:
     ) as error:
         return _fail(run, client, _salesforce_problem(error))
     except ExportConfigError as error:
-        return _fail(run, client, f"The export configuration cannot be used: {error}")
+        # Nothing was written: the check runs before the first look-up.
+        return _reject(run, client, error)
     except SalesforceError as error:
         return _fail(run, client, f"Salesforce refused a request: {error.message}")
     except Exception as error:
@@ -199,6 +197,25 @@ def _start(account, org_id: str, trigger: str) -> ExportRun:
         )
 
 
+def _reject(run: ExportRun, client, error: ExportConfigError) -> ExportRun:
+    reasons = " ".join(
+        f"({number}) {problem}" for number, problem in enumerate(error.problems, 1)
+    )
+    reason = (
+        "The export configuration is invalid, so the export was refused and "
+        f"nothing was written to Salesforce. {reasons} Fix the configuration in "
+        "the admin (Exports → Export configs) and export again."
+    )
+    logger.warning(
+        "Export run %s of account %s refused: %s",
+        run.pk,
+        run.account.slug,
+        reason,
+        extra={"run_id": run.pk, "account_id": run.account_id},
+    )
+    return _finish(run, client, Status.REFUSED, reason)
+
+
 def _fail(run: ExportRun, client, error: str) -> ExportRun:
     logger.error(
         "Export run %s of account %s failed: %s", run.pk, run.account.slug, error
@@ -218,18 +235,21 @@ def _export_leads(run, client, export_trigger, export_settings, progress) -> Non
     if not total:
         return
 
-    schema = load_schema(client, run.org_id, export_settings.target_object)
-    problems = settings_problems(export_settings, schema)
-    if problems:
-        raise ExportConfigError(" ".join(problems))
-    for warning in picklist_problems(export_settings, schema):
+    check = check_against_org(client, run.org_id, export_settings)
+    if check.errors:
+        raise ExportConfigError(list(check.errors))
+    for warning in check.warnings:
         logger.warning("Run %s of account %s: %s", run.pk, run.account.slug, warning)
+    schemas = check.schemas
     headers = person_headers(export_settings.apply_assignment_rules)
 
     def export_batch(leads):
         matches = find_people_by_email(client, [lead.email for lead in leads])
-        decisions = plan_leads(export_settings, schema, leads, matches)
-        return apply_creates(client, decisions, headers)
+        wanted = records_to_compare(export_settings, schemas, leads, matches)
+        current = read_current_values(client, wanted)
+        decisions = plan_leads(export_settings, schemas, leads, matches, current)
+        decisions = apply_creates(client, decisions, headers)
+        return apply_updates(client, decisions)
 
     done = 0
     if progress:

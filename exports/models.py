@@ -1,5 +1,6 @@
 """Export configuration, links to Salesforce records, synced messages and runs."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -31,11 +32,76 @@ class ExportConfig(models.Model):
         help_text="Let the org's active lead assignment rules choose the owner of "
         "new Leads (Sforce-Auto-Assign).",
     )
-    advanced_config = models.JSONField(default=dict, blank=True)
+    advanced_config = models.JSONField(
+        "advanced configuration",
+        default=dict,
+        blank=True,
+        help_text="The account team's JSON; checked against "
+        "exports/schemas/advanced_config.schema.json when saved.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"export config of {self.account.slug}"
+
+
+class ExportConfigChange(models.Model):
+    """One saved change of an account's export config: who, when, from what to what."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Django admin"
+        SETTINGS_PAGE = "settings_page", "settings page"
+        CODE = "code", "code or shell"
+
+    export_config = models.ForeignKey(
+        ExportConfig, on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField(max_length=16, choices=Source.choices)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(
+        default=list,
+        help_text='One entry per changed value: {"path", "change", "from", "to"}; '
+        'paths inside the advanced configuration read "advanced_config.lead_status.3".',
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"change of {self.export_config} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class ObjectDescribe(models.Model):
+    """The last describe of one object in one org, which exports use as metadata.
+
+    Kept in the database so that a refresh from the admin reaches every worker.
+    """
+
+    org_id = models.CharField("org id", max_length=18)
+    sobject = models.CharField("object", max_length=80)
+    describe = models.JSONField(
+        help_text='The describe result\'s "name" and "fields", as Salesforce sent them.'
+    )
+    described_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_id", "sobject"], name="object_describe_unique_per_org"
+            )
+        ]
+        verbose_name = "org metadata"
+        verbose_name_plural = "org metadata"
+
+    def __str__(self):
+        return f"{self.sobject} of org {self.org_id}"
 
 
 class LeadLink(models.Model):
@@ -201,7 +267,7 @@ class RecordOutcome(models.Model):
     class Outcome(models.TextChoices):
         CREATED = "created", "created"
         LINKED = "linked", "linked"
-        UPDATED = "updated", "updated"
+        UPDATED = "updated", "linked and updated"
         SKIPPED = "skipped", "skipped"
         FAILED = "failed", "failed"
         MESSAGE_SYNCED = "message_synced", "message synced"
@@ -227,6 +293,12 @@ class RecordOutcome(models.Model):
         default=list,
         blank=True,
         help_text="Fields shortened to the org's length: field, original and sent length.",
+    )
+    changes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Fields that overwrite_fields changed on a matched record: "
+        "field, the value before and the value sent.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,9 +1,18 @@
-"""Decide, for a batch of leads, what to create in Salesforce and what to link.
+"""Decide, for a batch of leads, what to create, link and update in Salesforce.
 
-`plan_leads` is pure: it reads the settings, the org's schema, the leads and
-the records that look-up found, and returns one decision per distinct email.
-Leads of several campaigns that share an email (trimmed, case-insensitive)
-share one decision and therefore one Salesforce record.
+`plan_leads` is pure: it reads the settings, the org's schemas, the leads, the
+records that look-up found and the current values of the matched records, and
+returns one decision per distinct email. Leads of several campaigns that share
+an email (trimmed, case-insensitive) share one decision and therefore one
+Salesforce record. The export and the admin preview both call it.
+
+A matched record is updated only in the fields `overwrite_fields` names, and
+only where its current value differs from the one Artisan would set on a new
+record. The current values are read by id before planning
+(`records_to_compare` says which), one query per object per batch. A PATCH
+of unchanged values would cost the same request and also bump
+LastModifiedDate and fire the org's triggers and flows, so comparing is
+worth the read.
 
 Matching rule when several records carry the email, in this order:
 1. an unconverted Lead (Leads are checked before Contacts, as the spec says);
@@ -16,11 +25,19 @@ smallest id, so that every run picks the same record.
 
 import enum
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from exports.config import ExportSettings
 from exports.describe import ObjectSchema
-from exports.mapping import LeadData, MappingError, Truncation, map_lead
+from exports.mapping import (
+    FieldChange,
+    LeadData,
+    MappingError,
+    Truncation,
+    map_lead,
+    map_update,
+)
 
 
 class Origin(enum.StrEnum):
@@ -35,6 +52,8 @@ class Origin(enum.StrEnum):
 class Action(enum.StrEnum):
     CREATE = "create"
     LINK = "link"
+    # Link to a matched record and PATCH the overwritten fields that differ.
+    UPDATE = "update"
     FAIL = "fail"
 
 
@@ -63,6 +82,8 @@ class LeadDecision:
     candidate_count: int = 0
     explanation: str = ""
     payload: dict | None = None
+    update_payload: dict | None = None
+    changes: tuple[FieldChange, ...] = ()
     truncations: tuple[Truncation, ...] = ()
     notes: tuple[str, ...] = ()
     error_code: str = ""
@@ -74,11 +95,6 @@ class LeadDecision:
         return self.lead_ids[0]
 
 
-@dataclass
-class _Group:
-    leads: list[LeadData] = field(default_factory=list)
-
-
 def normalize_email(value: str) -> str:
     """Return the form in which two emails count as the same address."""
     return value.strip().casefold()
@@ -86,29 +102,74 @@ def normalize_email(value: str) -> str:
 
 def plan_leads(
     settings: ExportSettings,
-    schema: ObjectSchema,
+    schemas: Mapping[str, ObjectSchema],
     leads: list[LeadData],
     matches: dict[str, list[Candidate]],
+    current_values: Mapping[str, Mapping[str, object]] | None = None,
 ) -> list[LeadDecision]:
     """Return one decision per distinct email among `leads`, in first-seen order.
 
-    `schema` is the schema of the object new records are created as;
-    `matches` maps a normalized email to the records found with it.
+    `schemas` maps object names to schemas: the created object's, and for
+    overwrites the matched objects'. `matches` maps a normalized email to the
+    records found with it; `current_values` maps record ids to field values.
     """
-    groups: dict[str, list[LeadData]] = defaultdict(list)
-    for lead in leads:
-        groups[normalize_email(lead.email)].append(lead)
-
     decisions = []
-    for email, group in groups.items():
-        group = sorted(group, key=_representative_order)
+    for email, group in group_by_email(leads).items():
         lead_ids = tuple(lead.lead_id for lead in group)
         candidates = matches.get(email, []) if email else []
         if candidates:
-            decisions.append(_link(email, lead_ids, candidates))
+            decisions.append(
+                _link(
+                    email,
+                    group,
+                    candidates,
+                    settings,
+                    schemas,
+                    current_values,
+                )
+            )
         else:
+            schema = schemas[settings.target_object]
             decisions.append(_create(email, lead_ids, group[0], settings, schema))
     return decisions
+
+
+def group_by_email(leads: list[LeadData]) -> dict[str, list[LeadData]]:
+    """Leads by normalized email, the representative of each group first."""
+    groups: dict[str, list[LeadData]] = defaultdict(list)
+    for lead in leads:
+        groups[normalize_email(lead.email)].append(lead)
+    return {
+        email: sorted(group, key=_representative_order)
+        for email, group in groups.items()
+    }
+
+
+def records_to_compare(
+    settings: ExportSettings,
+    schemas: Mapping[str, ObjectSchema],
+    leads: list[LeadData],
+    matches: dict[str, list[Candidate]],
+) -> dict[str, dict[str, list[str]]]:
+    """Object → record id → fields to read, for the matched records to overwrite."""
+    wanted: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for email in group_by_email(leads):
+        candidates = matches.get(email) if email else None
+        if not candidates:
+            continue
+        sobject, salesforce_id, _ = resolve_match(choose_candidate(candidates))
+        fields = fields_to_compare(settings, schemas.get(sobject))
+        if salesforce_id and fields:
+            wanted[sobject][salesforce_id] = fields
+    return dict(wanted)
+
+
+def fields_to_compare(settings: ExportSettings, schema: ObjectSchema | None) -> list:
+    """The org's names of the fields overwritten on a matched record of `schema`."""
+    if schema is None:
+        return []
+    found = (schema.get(name) for name in settings.overwrite_targets(schema.name))
+    return sorted({field_schema.name for field_schema in found if field_schema})
 
 
 def _representative_order(lead: LeadData) -> tuple:
@@ -130,39 +191,43 @@ def _candidate_order(candidate: Candidate) -> tuple:
     return (rank, candidate.created_date or "9999", candidate.salesforce_id)
 
 
-def _link(
-    email: str, lead_ids: tuple[int, ...], candidates: list[Candidate]
-) -> LeadDecision:
-    chosen = choose_candidate(candidates)
-    if chosen.sobject == "Lead" and chosen.is_converted:
-        if not chosen.converted_contact_id:
-            return LeadDecision(
-                email=email,
-                lead_ids=lead_ids,
-                action=Action.FAIL,
-                candidate_count=len(candidates),
-                error_code="CONVERTED_LEAD_WITHOUT_CONTACT",
-                error_message=(
-                    f"Lead {chosen.salesforce_id} with email {email} is converted "
-                    "but names no Contact, and a converted Lead cannot be updated. "
-                    "Ask the Salesforce admin to check the conversion."
-                ),
-            )
-        sobject, salesforce_id = "Contact", chosen.converted_contact_id
-        origin = Origin.MATCHED_CONVERTED_LEAD
-    elif chosen.sobject == "Lead":
-        sobject, salesforce_id, origin = (
-            "Lead",
-            chosen.salesforce_id,
-            Origin.MATCHED_LEAD,
-        )
-    else:
-        sobject, salesforce_id = "Contact", chosen.salesforce_id
-        origin = Origin.MATCHED_CONTACT
+def resolve_match(chosen: Candidate) -> tuple[str, str | None, Origin]:
+    """Return the object, id and origin of the record a chosen match stands for.
 
-    # TODO: update the fields named in `overwrite_fields` on the matched record;
-    # until then a match is only linked and `ExportRun.updated_count` stays 0.
-    return LeadDecision(
+    A converted Lead stands for its Contact; the id is None when it names none.
+    """
+    if chosen.sobject == "Lead" and chosen.is_converted:
+        return "Contact", chosen.converted_contact_id, Origin.MATCHED_CONVERTED_LEAD
+    if chosen.sobject == "Lead":
+        return "Lead", chosen.salesforce_id, Origin.MATCHED_LEAD
+    return "Contact", chosen.salesforce_id, Origin.MATCHED_CONTACT
+
+
+def _link(
+    email: str,
+    group: list[LeadData],
+    candidates: list[Candidate],
+    settings: ExportSettings,
+    schemas: Mapping[str, ObjectSchema],
+    current_values: Mapping[str, Mapping[str, object]] | None,
+) -> LeadDecision:
+    lead_ids = tuple(lead.lead_id for lead in group)
+    chosen = choose_candidate(candidates)
+    sobject, salesforce_id, origin = resolve_match(chosen)
+    if salesforce_id is None:
+        return LeadDecision(
+            email=email,
+            lead_ids=lead_ids,
+            action=Action.FAIL,
+            candidate_count=len(candidates),
+            error_code="CONVERTED_LEAD_WITHOUT_CONTACT",
+            error_message=(
+                f"Lead {chosen.salesforce_id} with email {email} is converted "
+                "but names no Contact, and a converted Lead cannot be updated. "
+                "Ask the Salesforce admin to check the conversion."
+            ),
+        )
+    decision = LeadDecision(
         email=email,
         lead_ids=lead_ids,
         action=Action.LINK,
@@ -171,6 +236,49 @@ def _link(
         origin=origin,
         candidate_count=len(candidates),
         explanation=explain_match(email, chosen, candidates),
+    )
+    schema = schemas.get(sobject)
+    if not settings.overwrite_fields or schema is None:
+        return decision
+    current = (current_values or {}).get(salesforce_id)
+    return _overwrite(decision, group[0], settings, schema, current)
+
+
+def _overwrite(
+    decision: LeadDecision,
+    lead: LeadData,
+    settings: ExportSettings,
+    schema: ObjectSchema,
+    current: Mapping[str, object] | None,
+) -> LeadDecision:
+    try:
+        update = map_update(lead, settings, schema, current)
+    except MappingError as error:
+        return replace(
+            decision,
+            action=Action.FAIL,
+            error_code=error.code,
+            error_message=error.message,
+        )
+    if not update.changes:
+        same = (
+            f"The fields in overwrite_fields already held Artisan's values on "
+            f"{schema.name} {decision.salesforce_id}, so it was not updated."
+        )
+        return replace(decision, notes=(*update.notes, same))
+    changed = ", ".join(change.field for change in update.changes)
+    unread = "" if current is not None else " (its values could not be read first)"
+    return replace(
+        decision,
+        action=Action.UPDATE,
+        update_payload=update.payload(decision.salesforce_id),
+        changes=update.changes,
+        truncations=update.truncations,
+        notes=(
+            *update.notes,
+            f"overwrite_fields updated {changed} on {schema.name} "
+            f"{decision.salesforce_id}{unread}.",
+        ),
     )
 
 

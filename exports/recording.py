@@ -18,7 +18,12 @@ Outcome = RecordOutcome.Outcome
 
 def record_lead_decisions(run: ExportRun, decisions: list[LeadDecision]) -> None:
     """Store links and outcomes of one applied batch and add to the run's counts."""
-    counts = {"created_count": 0, "linked_count": 0, "failed_count": 0}
+    counts = {
+        "created_count": 0,
+        "linked_count": 0,
+        "updated_count": 0,
+        "failed_count": 0,
+    }
     outcomes = []
     with transaction.atomic():
         for decision in decisions:
@@ -38,7 +43,10 @@ def record_lead_decisions(run: ExportRun, decisions: list[LeadDecision]) -> None
                         salesforce_id=decision.salesforce_id,
                         note=_note(decision, lead_id),
                         truncations=[t.as_dict() for t in decision.truncations]
-                        if outcome == Outcome.CREATED
+                        if outcome != Outcome.LINKED
+                        else [],
+                        changes=[c.as_dict() for c in decision.changes]
+                        if outcome == Outcome.UPDATED
                         else [],
                     )
                 )
@@ -59,10 +67,14 @@ def _link(run: ExportRun, decision: LeadDecision, lead_id: int) -> str:
             "export_run": run,
         },
     )
-    created_here = (
-        decision.action == Action.CREATE and lead_id == decision.representative_id
-    )
-    return Outcome.CREATED if created_here else Outcome.LINKED
+    # The representative lead's values were sent; the rest share its record.
+    if lead_id != decision.representative_id:
+        return Outcome.LINKED
+    if decision.action == Action.CREATE:
+        return Outcome.CREATED
+    if decision.action == Action.UPDATE:
+        return Outcome.UPDATED
+    return Outcome.LINKED
 
 
 def _explanation(decision: LeadDecision, lead_id: int) -> str:

@@ -3,7 +3,8 @@
 from django import forms
 from django.db import transaction
 
-from exports.models import ExportConfig
+from exports.config_changes import update_export_config
+from exports.models import ExportConfig, ExportConfigChange
 from integrations.connections import (
     default_login_host_choice,
     login_host_choice_for,
@@ -67,12 +68,16 @@ class ExportSettingsForm(forms.Form):
             campaign.name
         )
 
-    def save(self):
+    def save(self, *, user=None):
         with transaction.atomic():
-            self.export_config.object_mapping = self.cleaned_data["object_mapping"]
-            self.export_config.export_trigger = self.cleaned_data["export_trigger"]
-            self.export_config.save(
-                update_fields=["object_mapping", "export_trigger", "updated_at"]
+            self.export_config = update_export_config(
+                self.export_config.account,
+                changes={
+                    "object_mapping": self.cleaned_data["object_mapping"],
+                    "export_trigger": self.cleaned_data["export_trigger"],
+                },
+                user=user,
+                source=ExportConfigChange.Source.SETTINGS_PAGE,
             )
             chosen = {c.pk for c in self.cleaned_data["do_not_contact_campaigns"]}
             campaigns = self.fields["do_not_contact_campaigns"].queryset

@@ -4,15 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from exports.describe import clear_schema_cache
 from outreach.models import Lead, Message
-
-
-@pytest.fixture(autouse=True)
-def _fresh_schema_cache():
-    clear_schema_cache()
-    yield
-    clear_schema_cache()
 
 
 @pytest.fixture

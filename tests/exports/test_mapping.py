@@ -9,12 +9,14 @@ from exports.config import ExportSettings
 from exports.describe import ObjectSchema
 from exports.mapping import (
     COMPANY_PLACEHOLDER,
+    FieldChange,
     LeadData,
     MappingError,
     Truncation,
     grapheme_clusters,
     lead_status_key,
     map_lead,
+    map_update,
     truncate_utf16,
     utf16_length,
 )
@@ -304,3 +306,253 @@ def test_emoji_name_cut_whole():
 
     assert record.fields["FirstName"] == "A" * 39
     assert record.truncations == (Truncation("FirstName", 41, 39),)
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "expected"),
+    [
+        # A Devanagari conjunct (consonant, virama, consonant) is one character.
+        ("क्षत्रिय", 2, ""),
+        ("क्षत्रिय", 3, "क्ष"),
+        # An Arabic number sign attaches to the digit after it.
+        ("\u0600\u0661\u0662", 1, ""),
+        # Thai SARA AM is a spacing mark of the consonant before it.
+        ("กำไร", 1, ""),
+        # A woman technologist with skin tone: ZWJ sequence of seven units.
+        ("x👩🏽\u200d💻", 7, "x"),
+        # England's flag: black flag and tag characters, fourteen units.
+        (
+            "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f!",
+            14,
+            "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+        ),
+        # A combining mark after a line break does not join it.
+        ("a\n\u0301b", 2, "a\n"),
+    ],
+)
+def test_truncation_keeps_clusters_of_every_script(value, limit, expected):
+    assert truncate_utf16(value, limit) == expected
+
+
+def test_lone_surrogate_is_replaced_and_counted():
+    lead = dataclasses.replace(ADA, first_name="Ada\ud83d")
+
+    record = map_lead(lead, ExportSettings(), LEAD)
+
+    assert record.fields["FirstName"] == "Ada\ufffd"
+    assert utf16_length("a\ud83d") == 2
+
+
+def test_truncation_that_empties_last_name_fails_the_lead():
+    describe = {
+        **LEAD_DESCRIBE,
+        "fields": [
+            {**f, "length": 1} if f["name"] == "LastName" else f
+            for f in LEAD_DESCRIBE["fields"]
+        ],
+    }
+    lead = dataclasses.replace(ADA, last_name="👍")
+
+    with pytest.raises(MappingError) as raised:
+        map_lead(lead, ExportSettings(), ObjectSchema.from_describe(describe))
+
+    assert raised.value.code == "MISSING_LAST_NAME"
+
+
+def test_mapped_company_fills_company_and_its_field_on_leads():
+    describe = {
+        **LEAD_DESCRIBE,
+        "fields": [
+            *LEAD_DESCRIBE["fields"],
+            {"name": "Account_Name__c", "type": "string", "length": 10},
+        ],
+    }
+    settings = ExportSettings(
+        field_name_mappings=MappingProxyType({"Company": "Account_Name__c"})
+    )
+
+    record = map_lead(ADA, settings, ObjectSchema.from_describe(describe))
+
+    assert record.fields["Company"] == "Analytical Engines"
+    assert record.fields["Account_Name__c"] == "Analytical"
+
+
+def test_field_names_take_the_orgs_spelling():
+    settings = ExportSettings(
+        field_name_mappings=MappingProxyType({"Website": "company_website__C"})
+    )
+    describe = {
+        **LEAD_DESCRIBE,
+        "fields": [
+            *LEAD_DESCRIBE["fields"],
+            {"name": "Company_Website__c", "type": "url", "length": 255},
+        ],
+    }
+
+    record = map_lead(ADA, settings, ObjectSchema.from_describe(describe))
+
+    assert record.fields["Company_Website__c"] == "https://engines.example"
+
+
+STATUS_BY_LABEL = {
+    **LEAD_DESCRIBE,
+    "fields": [
+        f for f in LEAD_DESCRIBE["fields"] if f["name"] not in ("Status", "LeadSource")
+    ]
+    + [
+        {
+            "name": "Status",
+            "type": "picklist",
+            "length": 255,
+            "restrictedPicklist": True,
+            "picklistValues": [
+                {
+                    "value": "Open",
+                    "label": "Open",
+                    "active": True,
+                    "defaultValue": True,
+                },
+                {"value": "HOT", "label": "Hot lead", "active": True},
+            ],
+        },
+        {
+            "name": "LeadSource",
+            "type": "picklist",
+            "length": 255,
+            "restrictedPicklist": True,
+            "picklistValues": [{"value": "Web", "label": "Web", "active": True}],
+        },
+    ],
+}
+
+
+def test_configured_label_is_sent_as_api_value():
+    settings = ExportSettings(
+        lead_status=MappingProxyType({**ExportSettings().lead_status, "3": "Hot lead"}),
+        configured_status_keys=frozenset({"3"}),
+        lead_source="web",
+        lead_source_configured=True,
+    )
+    lead = dataclasses.replace(ADA, replied=True, sentiment=3)
+
+    record = map_lead(lead, settings, ObjectSchema.from_describe(STATUS_BY_LABEL))
+
+    assert record.fields["Status"] == "HOT"
+    assert record.fields["LeadSource"] == "Web"
+
+
+def test_default_missing_from_restricted_picklist_is_left_to_the_org():
+    record = map_lead(
+        ADA, ExportSettings(), ObjectSchema.from_describe(STATUS_BY_LABEL)
+    )
+
+    assert "Status" not in record.fields
+    assert "LeadSource" not in record.fields
+    assert record.notes[0] == (
+        "LeadSource 'Artisan AI' is not in this org's picklist, so it was left out "
+        "and Salesforce applied the field's default. It is Artisan's default for "
+        "lead_source; set a value the org has in the advanced configuration, or add "
+        "this one in Salesforce."
+    )
+    assert record.notes[1].startswith(
+        "Status 'Open - Not Contacted' is not in this org's picklist, so it was left "
+        "out and Salesforce applied the field's default ('Open')."
+    )
+
+
+def test_configured_value_missing_from_restricted_picklist_raises():
+    settings = ExportSettings(lead_source="Podcast", lead_source_configured=True)
+
+    with pytest.raises(MappingError) as raised:
+        map_lead(ADA, settings, ObjectSchema.from_describe(STATUS_BY_LABEL))
+
+    assert raised.value.code == "VALUE_NOT_IN_PICKLIST"
+    assert "lead_source is 'Podcast'" in raised.value.message
+
+
+OVERWRITE = ExportSettings(
+    lead_source="Partner Outbound",
+    lead_source_configured=True,
+    attribution_field="Source__c",
+    attribution_value="Artisan",
+    overwrite_fields=("LeadSource", "Source__c", "Status", "Company", "Title"),
+)
+LEAD_WITH_SOURCE = ObjectSchema.from_describe(
+    {
+        **LEAD_DESCRIBE,
+        "fields": [
+            *LEAD_DESCRIBE["fields"],
+            {"name": "Source__c", "type": "string", "length": 5},
+        ],
+    }
+)
+
+
+def test_update_lists_only_differing_fields():
+    current = {
+        "LeadSource": "Web",
+        "Source__c": "Artis",
+        "Status": "Open - Not Contacted",
+        "Company": "Old Engines",
+        "Title": None,
+    }
+
+    update = map_update(ADA, OVERWRITE, LEAD_WITH_SOURCE, current)
+
+    assert update.changes == (
+        FieldChange("LeadSource", "Web", "Partner Outbound"),
+        FieldChange("Company", "Old Engines", "Analytical Engines"),
+        FieldChange("Title", None, "Analyst"),
+    )
+    assert update.truncations == ()
+    assert update.payload("00Q000000000001AAA") == {
+        "attributes": {"type": "Lead"},
+        "id": "00Q000000000001AAA",
+        "LeadSource": "Partner Outbound",
+        "Company": "Analytical Engines",
+        "Title": "Analyst",
+    }
+
+
+def test_update_without_current_values_sends_everything():
+    update = map_update(ADA, OVERWRITE, LEAD_WITH_SOURCE, None)
+
+    assert [c.field for c in update.changes] == [
+        "LeadSource",
+        "Source__c",
+        "Status",
+        "Company",
+        "Title",
+    ]
+    assert update.truncations == (Truncation("Source__c", 7, 5),)
+
+
+def test_update_never_blanks_or_uses_placeholders():
+    lead = dataclasses.replace(ADA, company_name="", job_title=" ")
+
+    update = map_update(lead, OVERWRITE, LEAD_WITH_SOURCE, None)
+
+    assert {c.field for c in update.changes} == {"LeadSource", "Source__c", "Status"}
+
+
+def test_update_of_contact_skips_status_and_missing_fields():
+    update = map_update(ADA, OVERWRITE, CONTACT, {})
+
+    assert [c.field for c in update.changes] == ["LeadSource", "Department", "Title"]
+    assert update.notes == (
+        "Contact has no field Source__c, so it was not overwritten.",
+    )
+
+
+def test_update_leaves_a_default_the_org_lacks():
+    settings = dataclasses.replace(OVERWRITE, overwrite_fields=("Status",))
+    lead = dataclasses.replace(ADA, replied=True, sentiment=1)
+    schema = ObjectSchema.from_describe(STATUS_BY_LABEL)
+
+    update = map_update(lead, settings, schema, {"Status": "Open"})
+
+    assert update.changes == ()
+    assert update.notes[0].startswith(
+        "Status 'Unqualified' is not in this org's picklist, so Status was not "
+        "overwritten."
+    )

@@ -11,6 +11,7 @@ from exports.planning import (
     choose_candidate,
     normalize_email,
     plan_leads,
+    records_to_compare,
 )
 from tests.exports.schemas import CONTACT, LEAD
 
@@ -61,7 +62,9 @@ def test_no_match_creates_by_the_object_mapping():
         (ExportSettings(), LEAD),
         (ExportSettings(object_mapping="contact"), CONTACT),
     ]:
-        [decision] = plan_leads(settings, schema, [lead(1, "ada@example.com")], {})
+        [decision] = plan_leads(
+            settings, {schema.name: schema}, [lead(1, "ada@example.com")], {}
+        )
 
         assert decision.action == Action.CREATE
         assert decision.sobject == schema.name
@@ -99,7 +102,7 @@ def test_matching_rule(candidates, sobject, salesforce_id, origin):
     for settings in (ExportSettings(), ExportSettings(object_mapping="contact")):
         [decision] = plan_leads(
             settings,
-            LEAD,
+            {"Lead": LEAD},
             [lead(1, " Ada@Example.com")],
             {"ada@example.com": candidates},
         )
@@ -120,7 +123,7 @@ def test_matching_rule_ignores_result_order():
 def test_explanation_of_a_single_lead_match():
     [decision] = plan_leads(
         ExportSettings(),
-        LEAD,
+        {"Lead": LEAD},
         [lead(1, "ada@example.com")],
         {"ada@example.com": [LEAD_A]},
     )
@@ -134,7 +137,7 @@ def test_explanation_of_a_single_lead_match():
 def test_explanation_names_other_contact():
     [decision] = plan_leads(
         ExportSettings(),
-        LEAD,
+        {"Lead": LEAD},
         [lead(1, "ada@example.com")],
         {"ada@example.com": [CONTACT_A, LEAD_A]},
     )
@@ -150,7 +153,7 @@ def test_explanation_names_other_contact():
 def test_explanation_of_a_converted_lead():
     [decision] = plan_leads(
         ExportSettings(),
-        LEAD,
+        {"Lead": LEAD},
         [lead(1, "ada@example.com")],
         {"ada@example.com": [CONVERTED]},
     )
@@ -177,7 +180,7 @@ def test_explanation_of_a_converted_lead():
 def test_explanation_gives_the_reason_for_the_choice(candidates, reason):
     [decision] = plan_leads(
         ExportSettings(),
-        LEAD,
+        {"Lead": LEAD},
         [lead(1, "ada@example.com")],
         {"ada@example.com": candidates},
     )
@@ -193,7 +196,7 @@ def test_converted_lead_without_contact_fails():
 
     [decision] = plan_leads(
         ExportSettings(),
-        LEAD,
+        {"Lead": LEAD},
         [lead(1, "ada@example.com")],
         {"ada@example.com": [broken]},
     )
@@ -211,7 +214,7 @@ def test_shared_email_one_decision():
         lead(4, "Ada@Example.com", first_name="Positive", replied=True, sentiment=3),
     ]
 
-    decisions = plan_leads(ExportSettings(), LEAD, leads, {})
+    decisions = plan_leads(ExportSettings(), {"Lead": LEAD}, leads, {})
 
     assert [d.lead_ids for d in decisions] == [(4, 3, 1), (2,)]
     assert decisions[0].representative_id == 4
@@ -227,7 +230,7 @@ def test_bad_lead_fails_alone():
         lead(4, "also-good@example.com"),
     ]
 
-    decisions = plan_leads(ExportSettings(), LEAD, leads, {})
+    decisions = plan_leads(ExportSettings(), {"Lead": LEAD}, leads, {})
 
     assert [(d.lead_ids, d.action, d.error_code) for d in decisions] == [
         ((1,), Action.CREATE, ""),
@@ -241,7 +244,7 @@ def test_invalid_email_still_links():
     # Validity matters only for creating; an existing record is linked as is.
     decisions = plan_leads(
         ExportSettings(),
-        LEAD,
+        {"Lead": LEAD},
         [lead(1, "a\\b@example.com")],
         {
             "a\\b@example.com": [
@@ -256,7 +259,7 @@ def test_invalid_email_still_links():
 def test_decision_carries_notes_and_truncations():
     [decision] = plan_leads(
         ExportSettings(),
-        LEAD,
+        {"Lead": LEAD},
         [lead(1, "ada@example.com", company_name="", first_name="F" * 60)],
         {},
     )
@@ -266,3 +269,97 @@ def test_decision_carries_notes_and_truncations():
     assert [
         (t.field, t.original_length, t.sent_length) for t in decision.truncations
     ] == [("FirstName", 60, 40)]
+
+
+OVERWRITE = ExportSettings(
+    lead_source="Partner Outbound",
+    lead_source_configured=True,
+    overwrite_fields=("LeadSource", "Status"),
+)
+SCHEMAS = {"Lead": LEAD, "Contact": CONTACT}
+
+
+def test_match_with_differing_values_is_updated():
+    current = {LEAD_A.salesforce_id: {"LeadSource": "Web", "Status": "Qualified"}}
+
+    [decision] = plan_leads(
+        OVERWRITE,
+        SCHEMAS,
+        [lead(1, "ada@example.com")],
+        {"ada@example.com": [LEAD_A]},
+        current,
+    )
+
+    assert decision.action == Action.UPDATE
+    assert decision.update_payload == {
+        "attributes": {"type": "Lead"},
+        "id": LEAD_A.salesforce_id,
+        "LeadSource": "Partner Outbound",
+        "Status": "Open - Not Contacted",
+    }
+    assert [c.field for c in decision.changes] == ["LeadSource", "Status"]
+    assert decision.notes[-1] == (
+        "overwrite_fields updated LeadSource, Status on Lead 00Q000000000001AAA."
+    )
+
+
+def test_match_with_equal_values_is_only_linked():
+    current = {
+        LEAD_A.salesforce_id: {
+            "LeadSource": "Partner Outbound",
+            "Status": "Open - Not Contacted",
+        }
+    }
+
+    [decision] = plan_leads(
+        OVERWRITE,
+        SCHEMAS,
+        [lead(1, "ada@example.com")],
+        {"ada@example.com": [LEAD_A]},
+        current,
+    )
+
+    assert decision.action == Action.LINK
+    assert decision.update_payload is None
+    assert "already held Artisan's values" in decision.notes[-1]
+
+
+def test_converted_lead_updates_its_contact_never_the_lead():
+    [decision] = plan_leads(
+        OVERWRITE,
+        SCHEMAS,
+        [lead(1, "ada@example.com")],
+        {"ada@example.com": [CONVERTED]},
+        {"003000000000009AAA": {"LeadSource": "Web"}},
+    )
+
+    assert decision.action == Action.UPDATE
+    assert decision.update_payload == {
+        "attributes": {"type": "Contact"},
+        "id": "003000000000009AAA",
+        "LeadSource": "Partner Outbound",
+    }
+
+
+def test_records_to_compare_names_the_chosen_records():
+    leads = [lead(1, "ada@example.com"), lead(2, "new@example.com")]
+    matches = {"ada@example.com": [CONTACT_A, CONVERTED]}
+
+    wanted = records_to_compare(OVERWRITE, SCHEMAS, leads, matches)
+
+    assert wanted == {"Contact": {"003000000000009AAA": ["LeadSource"]}}
+    assert records_to_compare(ExportSettings(), SCHEMAS, leads, matches) == {}
+
+
+def test_update_uses_the_most_engaged_lead():
+    leads = [
+        lead(1, "ada@example.com"),
+        lead(2, "ADA@example.com", replied=True, sentiment=3),
+    ]
+
+    [decision] = plan_leads(
+        OVERWRITE, SCHEMAS, leads, {"ada@example.com": [LEAD_A]}, {}
+    )
+
+    assert decision.lead_ids == (2, 1)
+    assert decision.update_payload["Status"] == "Qualified"
