@@ -86,7 +86,7 @@ def apply_creates(client, decisions: list, headers: dict[str, str] | None = None
 def apply_updates(client, decisions: list):
     """PATCH what `decisions` plan to update; a failed update fails its decision.
 
-    A failed lead keeps no link, so the next run looks it up and tries again.
+    A request rejected as a whole fails every update in it alike.
     """
     positions = [i for i, d in enumerate(decisions) if d.action == Action.UPDATE]
     if not positions:
@@ -118,7 +118,6 @@ def _failed_update(decision, code: str, message: str):
         error_code=code,
         error_message=(
             f"Updating the fields of overwrite_fields on {decision.sobject} "
-            f"{decision.salesforce_id} failed: {message} The lead stays unlinked "
-            "and the next export tries again."
+            f"{decision.salesforce_id} failed: {message}"
         ),
     )

@@ -2,7 +2,7 @@
 
 `update_export_config` is the one way the admin, the settings page and code
 change an `ExportConfig`, so every change leaves an `ExportConfigChange`
-that says who changed what, when, from what to what.
+that records who changed what, when, from what to what.
 """
 
 import logging
@@ -53,8 +53,8 @@ def update_export_config(
         before = _snapshot(config)
         for name, value in changes.items():
             setattr(config, name, value)
-        # Checks the choices of the changed fields; an advanced configuration
-        # that an older schema accepted does not block other changes.
+        # Only the changed fields are checked, so an advanced configuration that
+        # an older schema accepted does not block a change of the object mapping.
         config.clean_fields(exclude=[f for f in EDITABLE_FIELDS if f not in changes])
         diff = config_diff(before, _snapshot(config))
         if not diff:
@@ -79,8 +79,8 @@ def _snapshot(config: ExportConfig) -> dict:
 def config_diff(before: object, after: object, path: str = "") -> list[dict]:
     """Return the differences of two JSON values, key by key inside objects.
 
-    Each entry holds `path`, `change` ("added", "removed" or "changed"),
-    `from` and `to`; lists are compared whole.
+    Each entry contains `path`, `change` ("added", "removed" or "changed"),
+    `from` and `to`. Lists are compared whole.
     """
     if isinstance(before, dict) and isinstance(after, dict):
         entries = []

@@ -1,4 +1,4 @@
-"""What the export needs to know about an org's objects, read from describe.
+"""The fields, lengths and picklists of an org's objects, read from describe.
 
 `ObjectSchema` is plain data, so planning stays pure. `load_schema` is the one
 place that calls describe. Results are kept per org and object in the

@@ -9,10 +9,12 @@ Salesforce record. The export and the admin preview both call it.
 A matched record is updated only in the fields `overwrite_fields` names, and
 only where its current value differs from the one Artisan would set on a new
 record. The current values are read by id before planning
-(`records_to_compare` says which), one query per object per batch. A PATCH
+(`records_to_compare` lists which), one query per object per batch. A PATCH
 of unchanged values would cost the same request and also bump
 LastModifiedDate and fire the org's triggers and flows, so comparing is
-worth the read.
+worth the read. When the PATCH fails, the lead fails and stays unlinked, so
+the next run matches it again and retries the update. `plan_linked_updates`
+plans the same overwrite for leads that changed after they were linked.
 
 Matching rule when several records carry the email, in this order:
 1. an unconverted Lead (Leads are checked before Contacts, as the spec says);
@@ -27,6 +29,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from exports.config import ExportSettings
 from exports.describe import ObjectSchema
@@ -165,11 +168,65 @@ def records_to_compare(
 
 
 def fields_to_compare(settings: ExportSettings, schema: ObjectSchema | None) -> list:
-    """The org's names of the fields overwritten on a matched record of `schema`."""
+    """Return the org's names of the fields overwritten on a matched `schema` record."""
     if schema is None:
         return []
     found = (schema.get(name) for name in settings.overwrite_targets(schema.name))
     return sorted({field_schema.name for field_schema in found if field_schema})
+
+
+# The key prefixes of Lead and Contact ids, which say what a linked id names.
+OBJECT_BY_ID_PREFIX = MappingProxyType({"00Q": "Lead", "003": "Contact"})
+
+
+def plan_linked_updates(
+    settings: ExportSettings,
+    schemas: Mapping[str, ObjectSchema],
+    leads: list[LeadData],
+    person_ids: Mapping[int, str],
+    current_values: Mapping[str, Mapping[str, object]] | None = None,
+) -> list[LeadDecision]:
+    """Plan the `overwrite_fields` update of records whose linked leads changed.
+
+    `person_ids` maps lead ids to their record's id. Leads sharing a record
+    share one decision, whose values come from the most engaged of them.
+    """
+    by_record: dict[str, list[LeadData]] = defaultdict(list)
+    for lead in leads:
+        by_record[person_ids[lead.lead_id]].append(lead)
+
+    decisions = []
+    for salesforce_id, group in by_record.items():
+        group = sorted(group, key=_representative_order)
+        sobject = OBJECT_BY_ID_PREFIX.get(salesforce_id[:3], "")
+        decision = LeadDecision(
+            email=normalize_email(group[0].email),
+            lead_ids=tuple(lead.lead_id for lead in group),
+            action=Action.LINK,
+            sobject=sobject,
+            salesforce_id=salesforce_id,
+        )
+        schema = schemas.get(sobject)
+        if settings.overwrite_fields and schema is not None:
+            current = (current_values or {}).get(salesforce_id)
+            decision = _overwrite(decision, group[0], settings, schema, current)
+        decisions.append(decision)
+    return decisions
+
+
+def linked_records_to_compare(
+    settings: ExportSettings,
+    schemas: Mapping[str, ObjectSchema],
+    person_ids: Mapping[int, str],
+) -> dict[str, dict[str, list[str]]]:
+    """Object → record id → fields to read, for linked records to overwrite."""
+    wanted: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for salesforce_id in set(person_ids.values()):
+        sobject = OBJECT_BY_ID_PREFIX.get(salesforce_id[:3], "")
+        fields = fields_to_compare(settings, schemas.get(sobject))
+        if fields:
+            wanted[sobject][salesforce_id] = fields
+    return dict(wanted)
 
 
 def _representative_order(lead: LeadData) -> tuple:

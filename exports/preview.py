@@ -1,4 +1,4 @@
-"""What an export would do for a few of an account's leads, without writing.
+"""The admin's preview: an export's plan for a few of an account's leads.
 
 The preview runs the export's own steps up to the plan: the configuration
 check, the check against the org (describe), the look-up by email, the read

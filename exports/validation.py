@@ -47,7 +47,7 @@ class OrgCheck:
 
 
 def objects_to_check(settings: ExportSettings) -> tuple[str, ...]:
-    """The objects whose describe the export needs for these settings.
+    """Return the objects whose describe the export needs for these settings.
 
     Matched records may be Leads or Contacts whatever the object mapping, so
     both are needed when `overwrite_fields` updates them.

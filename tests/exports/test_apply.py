@@ -5,7 +5,7 @@ import json
 import pytest
 import responses
 
-from exports.apply import apply_creates, person_headers
+from exports.apply import apply_creates, apply_updates, person_headers
 from exports.planning import Action, LeadDecision
 from integrations.client import SalesforceClient
 from integrations.models import SalesforceConnection
@@ -129,3 +129,85 @@ def test_assignment_rules_header_follows_the_setting(apply_rules, header):
         "Sforce-Duplicate-Rule-Header": "allowSave=true",
         "Sforce-Auto-Assign": header,
     }
+
+
+def update(salesforce_id, lead_id):
+    payload = {
+        "attributes": {"type": "Lead"},
+        "id": salesforce_id,
+        "LeadSource": "Partner Outbound",
+    }
+    return LeadDecision(
+        "x@example.com",
+        (lead_id,),
+        Action.UPDATE,
+        sobject="Lead",
+        salesforce_id=salesforce_id,
+        update_payload=payload,
+    )
+
+
+def test_update_results_are_matched_back_by_position(mocked, client):
+    decisions = [
+        update("00Q000000000001AAA", 1),
+        create("new@example.com", 2),
+        update("00Q000000000002AAA", 3),
+    ]
+    mocked.patch(
+        COLLECTIONS,
+        status=200,
+        json=[
+            {
+                "success": False,
+                "errors": [
+                    {
+                        "statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                        "message": "Partners need a region",
+                        "fields": [],
+                    }
+                ],
+            },
+            {"id": "00Q000000000002AAA", "success": True, "errors": []},
+        ],
+    )
+
+    applied = apply_updates(client, decisions)
+
+    assert [(d.action, d.error_code) for d in applied] == [
+        (Action.FAIL, "FIELD_CUSTOM_VALIDATION_EXCEPTION"),
+        (Action.CREATE, ""),
+        (Action.UPDATE, ""),
+    ]
+    assert applied[0].error_message == (
+        "Updating the fields of overwrite_fields on Lead 00Q000000000001AAA failed: "
+        "Partners need a region"
+    )
+    body = json.loads(mocked.calls[0].request.body)
+    assert body["allOrNone"] is False
+    assert [r["id"] for r in body["records"]] == [
+        "00Q000000000001AAA",
+        "00Q000000000002AAA",
+    ]
+
+
+def test_rejected_update_request_fails_every_update(mocked, client):
+    mocked.patch(
+        COLLECTIONS,
+        status=400,
+        json=[{"errorCode": "INVALID_FIELD", "message": "No such column 'Foo__c'"}],
+    )
+
+    applied = apply_updates(
+        client, [update("00Q000000000001AAA", 1), update("00Q000000000002AAA", 2)]
+    )
+
+    assert {(d.action, d.error_code) for d in applied} == {
+        (Action.FAIL, "INVALID_FIELD")
+    }
+
+
+def test_nothing_to_update_sends_nothing(mocked, client):
+    linked = LeadDecision("a@example.com", (1,), Action.LINK, salesforce_id="00Q1")
+
+    assert apply_updates(client, [linked]) == [linked]
+    assert client.api_calls == 0

@@ -9,8 +9,10 @@ from exports.planning import (
     Candidate,
     Origin,
     choose_candidate,
+    linked_records_to_compare,
     normalize_email,
     plan_leads,
+    plan_linked_updates,
     records_to_compare,
 )
 from tests.exports.schemas import CONTACT, LEAD
@@ -363,3 +365,37 @@ def test_update_uses_the_most_engaged_lead():
 
     assert decision.lead_ids == (2, 1)
     assert decision.update_payload["Status"] == "Qualified"
+
+
+def test_linked_records_are_updated_once_per_record():
+    leads = [
+        lead(1, "ada@example.com"),
+        lead(2, "ada@other.example", replied=True, sentiment=1),
+        lead(3, "grace@example.com"),
+    ]
+    person_ids = {
+        1: "00Q000000000001AAA",
+        2: "00Q000000000001AAA",
+        3: "003000000000001AAA",
+    }
+    current = {
+        "00Q000000000001AAA": {"LeadSource": "Web", "Status": "Open - Not Contacted"},
+        "003000000000001AAA": {"LeadSource": "Partner Outbound"},
+    }
+
+    decisions = plan_linked_updates(OVERWRITE, SCHEMAS, leads, person_ids, current)
+
+    assert [(d.lead_ids, d.sobject, d.action) for d in decisions] == [
+        ((2, 1), "Lead", Action.UPDATE),
+        ((3,), "Contact", Action.LINK),
+    ]
+    assert decisions[0].update_payload == {
+        "attributes": {"type": "Lead"},
+        "id": "00Q000000000001AAA",
+        "LeadSource": "Partner Outbound",
+        "Status": "Unqualified",
+    }
+    assert linked_records_to_compare(OVERWRITE, SCHEMAS, person_ids) == {
+        "Lead": {"00Q000000000001AAA": ["LeadSource", "Status"]},
+        "Contact": {"003000000000001AAA": ["LeadSource"]},
+    }
