@@ -114,6 +114,14 @@ def preview_export(account, wanted: str = "") -> ExportPreview:
     finally:
         client.save_usage()
         preview.api_calls = client.api_calls
+    logger.info(
+        "Previewed the export of account %s: %s decisions, %s errors, %s API calls",
+        account.slug,
+        len(preview.decisions),
+        len(preview.errors),
+        preview.api_calls,
+        extra={"account_id": account.pk, "org_id": preview.org_id},
+    )
     return preview
 
 

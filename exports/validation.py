@@ -71,6 +71,12 @@ def check_against_org(
     }
     errors, warnings = check_settings(settings, schemas)
     if errors and not refresh:
+        logger.info(
+            "Export settings invalid for org %s on its stored describe; "
+            "describing again before rejecting them",
+            org_id,
+            extra={"org_id": org_id},
+        )
         return check_against_org(client, org_id, settings, refresh=True)
     return OrgCheck(org_id, tuple(errors), tuple(warnings), schemas)
 
