@@ -56,10 +56,6 @@ class SalesforceConnectionAdmin(admin.ModelAdmin):
         # Connections come only from the OAuth flow on the settings page.
         return False
 
-    def get_queryset(self, request):
-        # Listing connections must not need the key that decrypts tokens.
-        return super().get_queryset(request).without_tokens()
-
     def delete_model(self, request, obj):
         self._revoke_before_delete(request, obj)
         super().delete_model(request, obj)

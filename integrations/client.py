@@ -543,10 +543,11 @@ class SalesforceClient:
         """
         failure: SalesforceError | None = None
         with transaction.atomic():
+            connection = SalesforceConnection.objects.select_for_update().get(
+                pk=self.connection.pk
+            )
             try:
-                connection = SalesforceConnection.objects.select_for_update().get(
-                    pk=self.connection.pk
-                )
+                connection.refresh_from_db(fields=TOKEN_FIELDS)
             except TokenDecryptionError as error:
                 # Another worker stored a token under a key this one lacks.
                 raise SalesforceAuthError(
@@ -774,8 +775,7 @@ def client_for_account(account, **kwargs) -> SalesforceClient:
     Raises SalesforceAuthError naming the state when there is no usable connection.
     """
     connection = (
-        SalesforceConnection.objects.without_tokens()
-        .select_related("account")
+        SalesforceConnection.objects.select_related("account")
         .filter(account=account)
         .first()
     )

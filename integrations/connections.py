@@ -274,8 +274,7 @@ def store_authorization(
     replaced: tuple[str, str] | None = None
     with transaction.atomic():
         connection = (
-            SalesforceConnection.objects.without_tokens()
-            .select_for_update()
+            SalesforceConnection.objects.select_for_update()
             .filter(account=account)
             .first()
         )
@@ -367,9 +366,7 @@ def disconnect(account) -> DisconnectResult:
     The row, its org id and the links keyed by that org id stay, so a later
     reconnect to the same org resumes on them.
     """
-    connection = (
-        SalesforceConnection.objects.without_tokens().filter(account=account).first()
-    )
+    connection = SalesforceConnection.objects.filter(account=account).first()
     if connection is None:
         return DisconnectResult(was_connected=False)
     token = _revocable_token(connection)
@@ -386,10 +383,8 @@ def disconnect(account) -> DisconnectResult:
         return DisconnectResult(was_connected=False)
 
     with transaction.atomic():
-        connection = (
-            SalesforceConnection.objects.without_tokens()
-            .select_for_update()
-            .get(pk=connection.pk)
+        connection = SalesforceConnection.objects.select_for_update().get(
+            pk=connection.pk
         )
         connection.access_token = ""
         connection.refresh_token = ""

@@ -9,10 +9,15 @@ from outreach.models import Account
 TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
-class SalesforceConnectionQuerySet(models.QuerySet):
-    def without_tokens(self):
-        """Leave the tokens unloaded, so a wrong key breaks only token use."""
-        return self.defer(*TOKEN_FIELDS)
+class SalesforceConnectionManager(models.Manager):
+    """The default manager; it loads each token on first access only.
+
+    Listing or checking connections then needs no decryption, and a wrong
+    TOKEN_ENCRYPTION_KEY fails only the code that reads a token.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().defer(*TOKEN_FIELDS)
 
 
 class SalesforceConnection(models.Model):
@@ -61,7 +66,7 @@ class SalesforceConnection(models.Model):
     connected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SalesforceConnectionQuerySet.as_manager()
+    objects = SalesforceConnectionManager()
 
     def __str__(self):
         return f"{self.account.slug} → {self.org_id} ({self.get_state_display()})"

@@ -24,8 +24,8 @@ from outreach.models import Account
 def member_account_view(view):
     """Call `view(request, account, accounts)` with the account the request names.
 
-    The `account` slug defaults to the user's first account; a user of none gets
-    the no-account page, and a slug of another account raises Http404.
+    Without an `account` slug, the user's first account is used. A user of no
+    account gets the no-account page, and another account's slug raises Http404.
     """
 
     @functools.wraps(view)
@@ -49,9 +49,7 @@ def member_account_view(view):
 @require_GET
 @member_account_view
 def salesforce_settings(request, account, accounts):
-    connection = (
-        SalesforceConnection.objects.without_tokens().filter(account=account).first()
-    )
+    connection = SalesforceConnection.objects.filter(account=account).first()
     export_config, _ = ExportConfig.objects.get_or_create(account=account)
     oauth_error = flows.pop_oauth_error(request)
     context = {
@@ -118,7 +116,7 @@ def export_settings(request, account, accounts):
     export_config, _ = ExportConfig.objects.get_or_create(account=account)
     form = ExportSettingsForm(request.POST, export_config=export_config)
     if form.is_valid():
-        form.save(user=request.user)
+        form.save()
         messages.success(request, "Saved the export settings.")
     else:
         errors = "; ".join(

@@ -157,3 +157,10 @@ def test_invalid_key_fails_system_check(settings, key):
 
     with pytest.raises(SystemCheckError, match="TOKEN_ENCRYPTION_KEY"):
         call_command("check")
+
+
+def test_listing_connections_needs_no_key(wrong_key):
+    listed = list(SalesforceConnection.objects.select_related("account"))
+
+    assert [connection.org_id for connection in listed] == ["00D000000000001EAA"]
+    assert listed[0].readable_token("refresh_token") is None

@@ -145,12 +145,13 @@ def test_connect_logs_no_secret(member_client, account, emulator, emulator_org, 
     with caplog.at_level(logging.DEBUG):
         connect(member_client, emulator, emulator_org)
         stored = SalesforceConnection.objects.get(account=account)
+        access_token, refresh_token = stored.access_token, stored.refresh_token
         SalesforceClient(stored).limits()
         member_client.post(DISCONNECT_URL, {"account": "acme"})
 
     assert "Salesforce POST /services/oauth2/token" in caplog.text
-    assert stored.access_token not in caplog.text
-    assert stored.refresh_token not in caplog.text
+    assert access_token not in caplog.text
+    assert refresh_token not in caplog.text
     assert DEFAULT_CLIENT_SECRET not in caplog.text
 
 
@@ -266,6 +267,7 @@ def test_callback_error_text_truncated(member_client, account):
 def test_reconnect_same_org_keeps_row(member_client, account, emulator, emulator_org):
     connect(member_client, emulator, emulator_org)
     first = SalesforceConnection.objects.get(account=account)
+    first_refresh_token = first.refresh_token
 
     connect(member_client, emulator, emulator_org)
     second = SalesforceConnection.objects.get(account=account)
@@ -273,9 +275,9 @@ def test_reconnect_same_org_keeps_row(member_client, account, emulator, emulator
     assert second.pk == first.pk
     assert second.org_id == first.org_id
     assert second.previous_org_id == ""
-    assert second.refresh_token != first.refresh_token
+    assert second.refresh_token != first_refresh_token
     with pytest.raises(SalesforceAuthError) as raised:
-        refresh_grant(emulator, first.refresh_token)
+        refresh_grant(emulator, first_refresh_token)
     assert raised.value.error_code == "invalid_grant"
 
 
@@ -299,7 +301,7 @@ def test_reconnect_other_org_shows_notice(
 
 def test_disconnect_revokes(member_client, account, emulator, emulator_org):
     connect(member_client, emulator, emulator_org)
-    connected = SalesforceConnection.objects.get(account=account)
+    revoked_token = SalesforceConnection.objects.get(account=account).refresh_token
 
     response = member_client.post(DISCONNECT_URL, {"account": "acme"})
     stored = SalesforceConnection.objects.get(account=account)
@@ -311,7 +313,7 @@ def test_disconnect_revokes(member_client, account, emulator, emulator_org):
     assert stored.org_id == emulator_org["org_id"]
     assert "revoked Artisan" in text
     with pytest.raises(SalesforceAuthError) as raised:
-        refresh_grant(emulator, connected.refresh_token)
+        refresh_grant(emulator, revoked_token)
     assert raised.value.error_code == "invalid_grant"
 
 

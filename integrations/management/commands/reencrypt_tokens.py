@@ -18,10 +18,9 @@ class Command(BaseCommand):
         unreadable = 0
         for pk in SalesforceConnection.objects.values_list("pk", flat=True):
             with transaction.atomic():
+                connection = SalesforceConnection.objects.select_for_update().get(pk=pk)
                 try:
-                    connection = SalesforceConnection.objects.select_for_update().get(
-                        pk=pk
-                    )
+                    connection.refresh_from_db(fields=TOKEN_FIELDS)
                 except TokenDecryptionError:
                     unreadable += 1
                     self.stderr.write(
