@@ -116,7 +116,7 @@ def export_settings(request, account, accounts):
     export_config, _ = ExportConfig.objects.get_or_create(account=account)
     form = ExportSettingsForm(request.POST, export_config=export_config)
     if form.is_valid():
-        form.save()
+        form.save(user=request.user)
         messages.success(request, "Saved the export settings.")
     else:
         errors = "; ".join(
