@@ -5,6 +5,8 @@ import json
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
 from django.urls import reverse
 
 from exports.config import EXAMPLE_ADVANCED_CONFIG
@@ -12,6 +14,7 @@ from exports.config_changes import config_diff, update_export_config
 from exports.engine import run_export
 from exports.models import ExportConfig, ExportConfigChange, ExportRun, ObjectDescribe
 from tests.exports.conftest import add_email, add_lead
+from tests.exports.test_advanced_config import EXAMPLE_ORG
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,8 +63,6 @@ def test_every_admin_page_loads(connected_account, admin_client, superuser):
 
 
 def _request(user):
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/admin/")
     request.user = user
     return request
@@ -154,8 +155,6 @@ def test_unchanged_save_writes_no_history(account):
 
 
 def test_invalid_change_is_not_saved(account):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError) as raised:
         update_export_config(account, changes={"advanced_config": {"lead_source": 1}})
 
@@ -188,8 +187,6 @@ def test_config_diff_goes_key_by_key():
 class TestWithExampleOrg:
     @pytest.fixture
     def org_config(self):
-        from tests.exports.test_advanced_config import EXAMPLE_ORG
-
         return EXAMPLE_ORG
 
     def test_preview_shows_plan_without_writing(

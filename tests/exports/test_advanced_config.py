@@ -1,5 +1,7 @@
 """The advanced configuration end to end, against the emulator over HTTPS."""
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from simple_salesforce.format import format_soql
@@ -385,8 +387,6 @@ def post_config(admin_client, config, advanced_text):
 def test_invalid_json_rejected_in_admin_and_export(
     connected_account, admin_client, advanced, message
 ):
-    import json
-
     config = configure(connected_account)
     add_lead(connected_account, "ada@example.com")
 
@@ -407,8 +407,6 @@ def test_invalid_json_rejected_in_admin_and_export(
 def test_invalid_for_org_reported_and_refused(
     connected_account, admin_client, sf, advanced, message
 ):
-    import json
-
     config = configure(connected_account)
     add_lead(connected_account, "ada@example.com", replied=True, sentiment=3)
 

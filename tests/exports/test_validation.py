@@ -123,7 +123,7 @@ def test_org_errors(lead_extra, replace, error):
     assert any(e.startswith(error) for e in errors), errors
 
 
-def test_configured_status_missing_from_restricted_picklist_is_an_error():
+def test_configured_status_missing_is_error():
     lead = schema(LEAD_DESCRIBE)  # Status: the test picklist has no "Hot"
     settings = settings_from_config(
         ExportConfig(advanced_config={"lead_status": {"3": "Hot"}})
@@ -164,7 +164,7 @@ def test_default_status_missing_from_org_is_a_warning():
     ]
 
 
-def test_unrestricted_picklist_accepts_new_values_with_a_warning():
+def test_unrestricted_picklist_value_warns():
     settings = ExportSettings(lead_source="Podcast", lead_source_configured=True)
 
     errors, warnings = check_settings(settings, {"Lead": schema(LEAD_DESCRIBE)})
