@@ -28,6 +28,9 @@ class SalesforceProvider(OAuth2Provider):
 
     id = "salesforce"
     name = "Salesforce"
+    # PKCE stays on when SOCIALACCOUNT_PROVIDERS omits OAUTH_PKCE_ENABLED;
+    # allauth's default is off.
+    pkce_enabled_default = True
     package = "integrations.oauth"
     account_class = SalesforceAccount
     oauth2_adapter_class = SalesforceOAuth2Adapter

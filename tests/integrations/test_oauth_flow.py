@@ -415,6 +415,18 @@ def test_my_domain_used_as_authorize_host(member_client, account):
     assert "code_challenge=" in response["Location"]
 
 
+def test_pkce_on_without_setting(member_client, account, settings):
+    del settings.SOCIALACCOUNT_PROVIDERS["salesforce"]["OAUTH_PKCE_ENABLED"]
+
+    response = member_client.post(
+        CONNECT_URL, {"account": "acme", "login_host": "production"}
+    )
+
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) == 43
+
+
 def test_anonymous_connect_redirects_to_login(client, account):
     response = client.post(CONNECT_URL, {"account": "acme", "login_host": "production"})
 
