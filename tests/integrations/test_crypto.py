@@ -93,8 +93,8 @@ def test_reconnect_with_wrong_key(account, wrong_key):
         refresh_token="new-refresh",
     )
 
-    # No revoke request: the old refresh token cannot be read, and responses
-    # fails the test on any request it was not told about.
+    # The old refresh token cannot be read, so no revoke request is sent; an
+    # unregistered request would fail inside responses' mock.
     with responses.RequestsMock():
         stored = store_authorization(account, authorization)
 

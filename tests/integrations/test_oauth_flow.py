@@ -468,7 +468,7 @@ def test_scripted_login_wrong_password(live_server, account):
 
 @pytest.fixture
 def production_callback(member_client, settings):
-    """Click Connect for production; return the callback path of that flow."""
+    """Click Connect for production and return the callback path of that flow."""
     settings.SALESFORCE_CA_BUNDLE = ""
     authorize_url = member_client.post(
         CONNECT_URL, {"account": "acme", "login_host": "production"}
