@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -86,6 +87,15 @@ ADVANCED_CONFIG_HELP = format_html(
 )
 
 
+class IndentedJSONField(forms.JSONField):
+    """A JSON form field that shows its value indented, one key per line."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
 class ExportConfigForm(forms.ModelForm):
     class Meta:
         model = ExportConfig
@@ -97,6 +107,7 @@ class ExportConfigForm(forms.ModelForm):
             "advanced_config",
         ]
         help_texts = {"advanced_config": ADVANCED_CONFIG_HELP}
+        field_classes = {"advanced_config": IndentedJSONField}
         widgets = {
             "advanced_config": forms.Textarea(
                 attrs={"rows": 18, "cols": 90, "style": "font-family: monospace"}
@@ -314,13 +325,14 @@ class ExportConfigAdmin(admin.ModelAdmin):
             )
 
     def _report_problems(self, request, slug, summary, problems) -> None:
+        # One line per problem: a nested list would take the message's styling.
         self.message_user(
             request,
             format_html(
-                "{}: {}:<ul>{}</ul>",
+                "{}: {}:{}",
                 slug,
                 summary,
-                format_html_join("", "<li>{}</li>", ((p,) for p in problems)),
+                format_html_join("", "<br>• {}", ((p,) for p in problems)),
             ),
             messages.ERROR,
         )
