@@ -535,7 +535,7 @@ def test_unreachable_token_endpoint_explained(
     text = member_client.get(response["Location"]).content.decode()
 
     assert "Salesforce could not be reached" in text
-    assert "error=salesforce_unavailable" in text
+    assert "Details for Artisan support: error=salesforce_unavailable" in text
     assert not SalesforceConnection.objects.exists()
 
 
