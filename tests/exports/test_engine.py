@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from simple_salesforce.format import format_soql
 
+from exports import engine
 from exports.engine import run_export
 from exports.models import (
     ExportConfig,
@@ -13,7 +14,9 @@ from exports.models import (
     RecordOutcome,
     SyncedMessage,
 )
+from integrations.connections import disconnect, store_authorization
 from outreach.models import Campaign
+from tests.conftest import authorize_org
 from tests.exports.conftest import add_email, add_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -446,3 +449,115 @@ def test_messages_follow_a_lead_converted_after_linking(
         f"Lead {lead_record} was converted, so the message went to its Contact "
         f"{contact_id}."
     )
+
+
+def test_lost_email_batch_response_leaves_one_copy_each(
+    connected_account, sf, emulator, emulator_org
+):
+    leads = [add_lead(connected_account, f"lead{i}@example.com") for i in range(3)]
+    run_export(connected_account, trigger="test")
+    for i, lead in enumerate(leads):
+        add_email(lead, f"<out-{i}@artisan.example>")
+        add_email(lead, f"<in-{i}@mail.example>", inbound=True, minutes=1)
+    emulator.control.set_faults(
+        emulator_org["org_id"],
+        lose_response_after_save={"count": 1, "mode": "502", "sobject": "EmailMessage"},
+    )
+
+    run = run_export(connected_account, trigger="test")
+
+    assert run.status == ExportRun.Status.SUCCEEDED, run.error
+    assert (run.messages_synced_count, run.messages_failed_count) == (6, 0)
+    identifiers = [
+        e["MessageIdentifier"]
+        for e in sf.query_all("SELECT MessageIdentifier FROM EmailMessage")["records"]
+    ]
+    assert len(identifiers) == len(set(identifiers)) == 6
+    notes = RecordOutcome.objects.filter(export_run=run).values_list("note", flat=True)
+    assert all(note.startswith("Salesforce already had EmailMessage") for note in notes)
+
+
+def test_emails_saved_by_a_failed_run_are_linked_by_the_next(
+    connected_account, sf, emulator, emulator_org, monkeypatch
+):
+    lead = add_lead(connected_account, "ada@example.com")
+    run_export(connected_account, trigger="test")
+    for i in range(3):
+        add_email(lead, f"<out-{i}@artisan.example>", minutes=i)
+    emulator.control.set_faults(
+        emulator_org["org_id"],
+        lose_response_after_save={"count": 1, "sobject": "EmailMessage"},
+    )
+    # Without a second attempt the run ends on the lost response, as if its
+    # process had died after Salesforce saved the emails.
+    monkeypatch.setattr(engine, "ATTEMPTS_PER_BATCH", 1)
+
+    failed = run_export(connected_account, trigger="test")
+    repaired = run_export(connected_account, trigger="test")
+
+    assert failed.status == ExportRun.Status.FAILED
+    assert failed.error.startswith("Salesforce kept failing")
+    assert (repaired.messages_synced_count, repaired.messages_failed_count) == (3, 0)
+    assert len(sf.query_all("SELECT Id FROM EmailMessage")["records"]) == 3
+
+
+def test_messages_recorded_nowhere_are_not_sent_twice(connected_account, sf):
+    lead = add_lead(connected_account, "ada@example.com")
+    add_email(lead, "<out-1@artisan.example>")
+    add_email(lead, "li-1", channel="linkedin", minutes=1)
+    run_export(connected_account, trigger="test")
+    # As if the process had died between Salesforce's response and recording.
+    SyncedMessage.objects.all().delete()
+
+    run = run_export(connected_account, trigger="test")
+
+    assert run.messages_synced_count == 2
+    assert len(sf.query_all("SELECT Id FROM EmailMessage")["records"]) == 1
+    tasks = sf.query_all("SELECT Id FROM Task WHERE TaskSubtype = 'LinkedIn'")
+    assert len(tasks["records"]) == 1
+    notes = sorted(o.note for o in RecordOutcome.objects.filter(export_run=run))
+    assert notes[0].startswith("Salesforce already had EmailMessage 02s")
+    assert notes[1].startswith("Salesforce already had Task 00T")
+
+
+def test_reconnect_to_the_same_org_sends_nothing_twice(
+    connected_account, sf, emulator, emulator_org
+):
+    lead = add_lead(connected_account, "ada@example.com")
+    add_email(lead, "<out-1@artisan.example>")
+    run_export(connected_account, trigger="test")
+
+    disconnect(connected_account)
+    store_authorization(connected_account, authorize_org(emulator, emulator_org))
+    add_email(lead, "<out-2@artisan.example>", minutes=1)
+    run = run_export(connected_account, trigger="test")
+
+    assert (run.created_count, run.skipped_count, run.messages_synced_count) == (
+        0,
+        1,
+        1,
+    )
+    assert len(leads_in(sf, "ada@example.com")) == 1
+    assert len(sf.query_all("SELECT Id FROM EmailMessage")["records"]) == 2
+
+
+def test_messages_of_a_matched_contact_are_synced(connected_account, sf):
+    contact = sf.Contact.create({"LastName": "Hopper", "Email": "grace@navy.example"})
+    lead = add_lead(connected_account, "grace@navy.example")
+    add_email(lead, "<in-1@mail.example>", inbound=True)
+    add_email(lead, "li-1", channel="linkedin", minutes=1)
+
+    run = run_export(connected_account, trigger="test")
+
+    assert (run.linked_count, run.messages_synced_count) == (1, 2)
+    [relation] = sf.query_all(
+        "SELECT RelationId, RelationType FROM EmailMessageRelation"
+    )["records"]
+    assert (relation["RelationId"], relation["RelationType"]) == (
+        contact["id"],
+        "FromAddress",
+    )
+    [task] = sf.query_all("SELECT WhoId FROM Task WHERE TaskSubtype = 'LinkedIn'")[
+        "records"
+    ]
+    assert task["WhoId"] == contact["id"]
