@@ -10,10 +10,10 @@ TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 class SalesforceConnectionManager(models.Manager):
-    """The default manager; it loads each token on first access only.
+    """Default manager that defers both tokens until code reads one.
 
-    Listing or checking connections then needs no decryption, and a wrong
-    TOKEN_ENCRYPTION_KEY fails only the code that reads a token.
+    Listing connections needs no decryption, so a wrong TOKEN_ENCRYPTION_KEY
+    fails only token reads. `account.salesforce_connection` still loads both.
     """
 
     def get_queryset(self):

@@ -28,8 +28,8 @@ class SalesforceProvider(OAuth2Provider):
 
     id = "salesforce"
     name = "Salesforce"
-    # PKCE stays on when SOCIALACCOUNT_PROVIDERS omits OAUTH_PKCE_ENABLED;
-    # allauth's default is off.
+    # PKCE stays on when SOCIALACCOUNT_PROVIDERS omits OAUTH_PKCE_ENABLED,
+    # because allauth 65 turns it off by default.
     pkce_enabled_default = True
     package = "integrations.oauth"
     account_class = SalesforceAccount
