@@ -587,3 +587,33 @@ def test_messages_batch_logs_start_and_finish(api, ada, account, caplog):
         f"Intake of messages for account {account.pk} finished: created 1, "
         "updated 0, unchanged 0, rejected 1"
     ) in messages
+
+
+def test_messages_bad_email_rejected_others_stored(api, ada):
+    response = api.post_messages(
+        [
+            message_item("<m1@mail.example>"),
+            message_item("<m2@mail.example>", lead_email="ada(at)example.com"),
+            message_item("<m3@mail.example>", lead_email=""),
+            message_item("<m4@mail.example>", channel="linkedin"),
+        ]
+    )
+
+    results = response.json()["results"]
+    assert [result["status"] for result in results] == [
+        "created",
+        "rejected",
+        "rejected",
+        "created",
+    ]
+    assert errors_of(results[1]) == {
+        "lead_email": "lead_email 'ada(at)example.com' is not a valid email "
+        "address: expected name@domain."
+    }
+    assert errors_of(results[2]) == {
+        "lead_email": "lead_email is empty: send the lead's email address."
+    }
+    assert sorted(Message.objects.values_list("message_identifier", flat=True)) == [
+        "<m1@mail.example>",
+        "<m4@mail.example>",
+    ]
