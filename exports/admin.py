@@ -22,7 +22,7 @@ from exports.config import (
     advanced_config_problems,
     settings_from_config,
 )
-from exports.config_changes import update_export_config
+from exports.config_changes import EDITABLE_FIELDS, update_export_config
 from exports.describe import refresh_org_schemas
 from exports.models import (
     ExportConfig,
@@ -206,6 +206,12 @@ class ExportConfigAdmin(admin.ModelAdmin):
         # the history of changes; edit the values instead.
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # A config belongs to its account for good: its history says so.
+        if obj is not None:
+            return [*self.readonly_fields, "account"]
+        return self.readonly_fields
+
     def get_urls(self):
         preview = path(
             "<path:object_id>/preview/",
@@ -216,9 +222,10 @@ class ExportConfigAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         changes = {
-            name: form.cleaned_data[name] for name in ExportConfigForm.Meta.fields
+            name: form.cleaned_data[name]
+            for name in EDITABLE_FIELDS
+            if name in form.cleaned_data
         }
-        del changes["account"]
         saved = update_export_config(
             obj.account,
             changes=changes,

@@ -5,6 +5,7 @@ change an `ExportConfig`, so every change leaves an `ExportConfigChange`
 that records who changed what, when, from what to what.
 """
 
+import json
 import logging
 from collections.abc import Mapping
 
@@ -73,7 +74,9 @@ def update_export_config(
 
 
 def _snapshot(config: ExportConfig) -> dict:
-    return {name: getattr(config, name) for name in EDITABLE_FIELDS}
+    # Through JSON, so that a choice enum and its plain string compare equal.
+    values = {name: getattr(config, name) for name in EDITABLE_FIELDS}
+    return json.loads(json.dumps(values))
 
 
 def config_diff(before: object, after: object, path: str = "") -> list[dict]:

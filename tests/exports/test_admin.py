@@ -265,3 +265,29 @@ class TestWithExampleOrg:
         html = response.content.decode()
         assert "Acme: the configuration is valid for org" in html
         assert "(Lead, Contact checked)" in html
+
+
+def test_adding_in_admin_records_the_first_change(account, admin_client):
+    response = admin_client.post(
+        "/admin/exports/exportconfig/add/",
+        {
+            "account": account.pk,
+            "object_mapping": "lead",
+            "export_trigger": "engaged",
+            "apply_assignment_rules": "on",
+            "advanced_config": json.dumps({"lead_status": {"3": "Qualified"}}),
+            "changes-TOTAL_FORMS": "0",
+            "changes-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+
+    config = ExportConfig.objects.get(account=account)
+    [change] = config.changes.all()
+    assert response.status_code == 200
+    assert [entry["path"] for entry in change.changes] == [
+        "export_trigger",
+        "advanced_config.lead_status",
+    ]
+    page = admin_client.get(f"/admin/exports/exportconfig/{config.pk}/change/")
+    assert 'name="account"' not in page.content.decode()
