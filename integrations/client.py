@@ -542,6 +542,9 @@ class SalesforceClient:
         finds a token other than the one rejected and uses it without calling.
         """
         failure: SalesforceError | None = None
+        # NOTE: on SQLite, whose transactions here begin IMMEDIATE, this holds
+        # the database write lock for the whole token request, up to
+        # SALESFORCE_TIMEOUT_SECONDS. PostgreSQL locks only this row.
         with transaction.atomic():
             connection = SalesforceConnection.objects.select_for_update().get(
                 pk=self.connection.pk
