@@ -8,8 +8,8 @@ admin's "Refresh org metadata" reaches every worker at once.
 """
 
 import logging
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -66,6 +66,8 @@ class FieldSchema:
 class ObjectSchema:
     name: str
     fields: dict[str, FieldSchema] = field(default_factory=dict)
+    # When Salesforce was asked, for schemas loaded by `load_schema`.
+    described_at: datetime | None = field(default=None, compare=False)
 
     @classmethod
     def from_describe(cls, describe: dict) -> "ObjectSchema":
@@ -131,17 +133,19 @@ def load_schema(
             described_at__gte=timezone.now() - SCHEMA_MAX_AGE,
         ).first()
         if stored is not None:
-            return ObjectSchema.from_describe(stored.describe)
+            schema = ObjectSchema.from_describe(stored.describe)
+            return replace(schema, described_at=stored.described_at)
 
     describe = client.describe(sobject)
     kept = {
         "name": describe.get("name") or sobject,
         "fields": describe.get("fields") or [],
     }
+    described_at = timezone.now()
     ObjectDescribe.objects.update_or_create(
         org_id=org_id,
         sobject=sobject,
-        defaults={"describe": kept, "described_at": timezone.now()},
+        defaults={"describe": kept, "described_at": described_at},
     )
     logger.info(
         "Loaded describe of %s for org %s",
@@ -149,7 +153,7 @@ def load_schema(
         org_id,
         extra={"org_id": org_id, "sobject": sobject},
     )
-    return ObjectSchema.from_describe(kept)
+    return replace(ObjectSchema.from_describe(kept), described_at=described_at)
 
 
 def refresh_org_schemas(

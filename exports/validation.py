@@ -19,6 +19,9 @@ Picklist values, decided here and applied by `exports.mapping`:
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
 
 from exports.config import (
     ATTRIBUTION,
@@ -30,6 +33,11 @@ from exports.describe import TEXT_TYPES, ObjectSchema, load_schema
 from exports.mapping import utf16_length
 
 logger = logging.getLogger(__name__)
+
+# A rejected configuration is checked again on a fresh describe only when the
+# stored one is older than this, so the periodic sweep retrying an account
+# with a broken configuration does not describe its objects every time.
+RECHECK_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -62,15 +70,20 @@ def check_against_org(
 ) -> OrgCheck:
     """Check `settings` against the org's describe, stored or (`refresh`) fresh.
 
-    A check that fails on a stored describe is repeated on a fresh one, so a
-    fix made in Salesforce since then is seen before the settings are rejected.
+    A check that fails on a describe older than RECHECK_AFTER is repeated on a
+    fresh one, so a fix made in Salesforce since then is seen before rejecting.
     """
     schemas = {
         name: load_schema(client, org_id, name, refresh=refresh)
         for name in objects_to_check(settings)
     }
     errors, warnings = check_settings(settings, schemas)
-    if errors and not refresh:
+    cutoff = timezone.now() - RECHECK_AFTER
+    stale = any(
+        schema.described_at is None or schema.described_at < cutoff
+        for schema in schemas.values()
+    )
+    if errors and stale and not refresh:
         logger.info(
             "Export settings invalid for org %s on its stored describe; "
             "describing again before rejecting them",

@@ -1,14 +1,22 @@
 """The advanced configuration end to end, against the emulator over HTTPS."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from simple_salesforce.format import format_soql
 
 from exports.config import EXAMPLE_ADVANCED_CONFIG
 from exports.engine import run_export
-from exports.models import ExportConfig, ExportRun, LeadLink, RecordOutcome
+from exports.models import (
+    ExportConfig,
+    ExportRun,
+    LeadLink,
+    ObjectDescribe,
+    RecordOutcome,
+)
 from tests.exports.conftest import add_lead
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -423,3 +431,25 @@ def test_invalid_for_org_reported_and_refused(
     assert run.status == ExportRun.Status.REFUSED
     assert message.replace("&#x27;", "'") in run.error
     assert not sf.query_all("SELECT Id FROM Lead")["records"]
+
+
+def test_rejection_rereads_only_old_metadata(connected_account, emulator, emulator_org):
+    configure(connected_account, {"custom_attribution_property": "Missing__c"})
+    add_lead(connected_account, "ada@example.com")
+    org_id = emulator_org["org_id"]
+
+    def describes():
+        calls = emulator.control.api_calls(org_id)["by_endpoint"]
+        return calls.get("GET sobjects/Lead/describe", 0)
+
+    first = run_export(connected_account, trigger="test")
+    after_first = describes()
+    ObjectDescribe.objects.update(described_at=timezone.now() - timedelta(minutes=10))
+    second = run_export(connected_account, trigger="test")
+    after_second = describes()
+    third = run_export(connected_account, trigger="test")
+
+    assert {first.status, second.status, third.status} == {ExportRun.Status.REFUSED}
+    assert after_first == 1
+    assert after_second == 2
+    assert describes() == 2
