@@ -134,7 +134,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only behind a proxy that sets it; otherwise any
+# client could claim HTTPS.
+if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Salesforce ------------------------------------------------------------
 
@@ -167,8 +170,7 @@ SOCIALACCOUNT_AUTO_SIGNUP = False
 # Tokens live only in integrations.SalesforceConnection, encrypted; allauth's
 # SocialToken table would keep them in plain text.
 SOCIALACCOUNT_STORE_TOKENS = False
-# Completes a Salesforce authorization as a stored connection (never a login)
-# and gives the token exchange a session that trusts SALESFORCE_CA_BUNDLE.
+# Completes a Salesforce authorization as a stored connection (never a login).
 SOCIALACCOUNT_ADAPTER = "integrations.oauth.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {
     "salesforce": {
@@ -226,6 +228,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"level": "WARNING"},
+        # At DEBUG, urllib3 logs request URLs, and SOQL in them carries emails.
+        "urllib3": {"level": "WARNING"},
         "django_q": {"level": env("DJANGO_Q_LOG_LEVEL", default="WARNING")},
     },
 }
