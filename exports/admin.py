@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.forms.fields import InvalidJSONInput
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -212,6 +213,23 @@ class ExportConfigAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, "account"]
         return self.readonly_fields
 
+    def get_queryset(self, request):
+        # The org column reads the connection and the metadata in the same
+        # query as the configs, not two queries per row.
+        connection = SalesforceConnection.objects.filter(account=OuterRef("account"))
+        described = ObjectDescribe.objects.filter(
+            org_id=OuterRef("connected_org_id")
+        ).order_by("-described_at")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                connected_org_id=Subquery(connection.values("org_id")[:1]),
+                connection_state=Subquery(connection.values("state")[:1]),
+            )
+            .annotate(metadata_read_at=Subquery(described.values("described_at")[:1]))
+        )
+
     def get_urls(self):
         preview = path(
             "<path:object_id>/preview/",
@@ -249,25 +267,19 @@ class ExportConfigAdmin(admin.ModelAdmin):
 
     @admin.display(description="connected org")
     def connected_org(self, config):
-        if config.account_id is None:
+        org_id = getattr(config, "connected_org_id", None)
+        if config.pk is None:
             return "—"
-        connection = SalesforceConnection.objects.filter(
-            account_id=config.account_id
-        ).first()
-        if connection is None:
+        if org_id is None:
             return "not connected"
-        described = (
-            ObjectDescribe.objects.filter(org_id=connection.org_id)
-            .order_by("-described_at")
-            .values_list("described_at", flat=True)
-            .first()
-        )
+        state = SalesforceConnection.State(config.connection_state).label
+        described = config.metadata_read_at
         metadata = (
             f"metadata read {described:%Y-%m-%d %H:%M} UTC"
             if described
             else "metadata not read yet"
         )
-        return f"{connection.org_id} ({connection.get_state_display()}; {metadata})"
+        return f"{org_id} ({state}; {metadata})"
 
     @admin.display(description="preview")
     def preview_link(self, config):

@@ -87,6 +87,8 @@ def test_change_form_shows_help_and_history(connected_account, admin_client, sup
     assert "<code>advanced_config.lead_status.3</code> changed" in html
     assert "<code>advanced_config.lead_status</code> added" in html
     assert "Preview what an export would do" in html
+    org_id = connected_account.salesforce_connection.org_id
+    assert f"{org_id} (connected; metadata not read yet)" in html
 
 
 def test_saving_in_admin_records_who_changed_what(
