@@ -3,12 +3,17 @@
 import json
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialApp
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 
+from api.keys import create_api_key
+from contact_checks.models import ContactCheckSettings
 from exports.config import EXAMPLE_ADVANCED_CONFIG
 from exports.config_changes import config_diff, update_export_config
 from exports.engine import run_export
@@ -40,6 +45,7 @@ def test_every_admin_page_loads(connected_account, admin_client, superuser):
         user=superuser,
     )
     run_export(connected_account, trigger="test")
+    _add_rows_of_other_apps(connected_account, superuser)
     checked = []
 
     for model, model_admin in admin.site._registry.items():
@@ -60,6 +66,15 @@ def test_every_admin_page_loads(connected_account, admin_client, superuser):
     assert "/admin/exports/exportconfigchange/" in checked
     assert "/admin/exports/objectdescribe/" in checked
     assert len(checked) >= 3 * 8
+
+
+def _add_rows_of_other_apps(account, user):
+    # One row each, so that their change pages are loaded too.
+    Group.objects.create(name="support")
+    create_api_key(account, name="engine", created_by=user)
+    EmailAddress.objects.create(user=user, email="root@example.com", verified=True)
+    SocialApp.objects.create(provider="salesforce", name="Salesforce", client_id="x")
+    ContactCheckSettings.objects.create(account=account)
 
 
 def _request(user):
