@@ -23,6 +23,7 @@ from exports.apply import apply_creates, apply_updates, person_headers
 from exports.config import ExportConfigError, settings_from_config
 from exports.current_values import read_current_values
 from exports.describe import load_schema
+from exports.linked_updates import update_linked_records
 from exports.lookup import find_people_by_email
 from exports.message_sync import sync_messages
 from exports.models import ExportConfig, ExportRun
@@ -76,6 +77,9 @@ def run_export(account, *, trigger: str, progress=None) -> ExportRun:
         config = config or ExportConfig(account=account)
         export_settings = settings_from_config(config)
         _export_leads(run, client, config.export_trigger, export_settings, progress)
+        _update_linked_leads(
+            run, client, config.export_trigger, export_settings, progress
+        )
         _sync_messages(run, client, progress)
     except (
         SalesforceAuthError,
@@ -270,6 +274,39 @@ def _export_leads(run, client, export_trigger, export_settings, progress) -> Non
         done += len(leads)
         if progress:
             progress("leads", done, total)
+
+
+def _update_linked_leads(
+    run, client, export_trigger, export_settings, progress
+) -> None:
+    # Only overwrite_fields may change a linked record, so without them a
+    # changed lead has nothing to send.
+    if not export_settings.overwrite_fields:
+        return
+    due = selection.leads_due_for_update(run.account, run.org_id, export_trigger)
+    total = due.count()
+    if not total:
+        return
+
+    check = check_against_org(client, run.org_id, export_settings)
+    if check.errors:
+        raise ExportConfigError(list(check.errors))
+    done = 0
+    if progress:
+        progress("updates", done, total)
+    batches = selection.update_batches(run.account, run.org_id, export_trigger)
+    for batch in batches:
+        updates = _with_repair(
+            run,
+            "lead updates",
+            batch,
+            partial(update_linked_records, client, export_settings, check.schemas),
+        )
+        recording.record_linked_updates(run, updates, batch.read_at)
+        recording.set_api_calls(run, client.api_calls)
+        done += len(batch.leads)
+        if progress:
+            progress("updates", done, total)
 
 
 def _sync_messages(run, client, progress) -> None:

@@ -5,6 +5,9 @@ responded for it, so a crash loses at most that batch's bookkeeping. The next
 run's look-up then finds the records and links them instead of creating twice.
 """
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -12,6 +15,9 @@ from django.utils import timezone
 from exports.message_sync import MessageDecision
 from exports.models import ExportRun, LeadLink, RecordOutcome, SyncedMessage
 from exports.planning import Action, LeadDecision
+
+if TYPE_CHECKING:
+    from exports.linked_updates import LinkedUpdates
 
 Outcome = RecordOutcome.Outcome
 
@@ -107,6 +113,42 @@ def _failed_outcomes(run: ExportRun, decision: LeadDecision) -> list[RecordOutco
     ]
 
 
+def record_linked_updates(
+    run: ExportRun, updates: "LinkedUpdates", read_at: datetime
+) -> None:
+    """Store the outcomes of updating linked records and mark their links current.
+
+    A rejected update is recorded and tried again once its lead changes again.
+    """
+    counts = {"updated_count": 0, "failed_count": 0}
+    outcomes = []
+    with transaction.atomic():
+        for lead_record_id, contact_id in updates.moved.items():
+            move_links_to_contact(run, lead_record_id, contact_id)
+        for decision in updates.decisions:
+            if decision.action == Action.FAIL:
+                counts["failed_count"] += len(decision.lead_ids)
+                outcomes.extend(_failed_outcomes(run, decision))
+            elif decision.action == Action.UPDATE:
+                counts["updated_count"] += 1
+                outcomes.append(
+                    RecordOutcome(
+                        export_run=run,
+                        lead_id=decision.representative_id,
+                        outcome=Outcome.UPDATED,
+                        salesforce_object=decision.sobject,
+                        salesforce_id=decision.salesforce_id,
+                        note=" ".join(decision.notes),
+                        truncations=[t.as_dict() for t in decision.truncations],
+                        changes=[c.as_dict() for c in decision.changes],
+                    )
+                )
+        RecordOutcome.objects.bulk_create(outcomes)
+        add_to_counts(run, **counts)
+        lead_ids = [i for decision in updates.decisions for i in decision.lead_ids]
+        mark_links_current(run, lead_ids, read_at)
+
+
 def record_message_decisions(run: ExportRun, decisions: list[MessageDecision]) -> None:
     """Store ledger entries and outcomes of one batch of synced messages.
 
@@ -190,7 +232,7 @@ def move_links_to_contact(run: ExportRun, lead_record_id: str, contact_id: str) 
     return moved
 
 
-def mark_links_current(run: ExportRun, lead_ids: list[int], read_at) -> None:
+def mark_links_current(run: ExportRun, lead_ids: list[int], read_at: datetime) -> None:
     """Record that the org's links of `lead_ids` reflect the leads as read at `read_at`.
 
     A lead then counts as due for an update again only once it changes later.

@@ -116,6 +116,9 @@ class UpdateBatch:
     person_ids: dict[int, str]
     read_at: datetime
 
+    def __len__(self) -> int:
+        return len(self.leads)
+
 
 def update_batches(
     account, org_id: str, export_trigger: str, batch_size: int = BATCH_SIZE
