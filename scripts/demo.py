@@ -70,8 +70,8 @@ def main() -> int:
             DEMO_ACCOUNT,
             "--username",
             DEMO_USER,
-            "--password",
-            password,
+            # One token: a password that starts with "-" is not an option.
+            f"--password={password}",
         )
 
         processes.append(start_emulator(env, demo_dir, emulator_port))
