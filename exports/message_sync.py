@@ -192,6 +192,7 @@ def linkedin_task_payload(
         "Subject": prefixed_subject(message.subject or f"LinkedIn message {sent}"),
         "Status": "Completed",
         "TaskSubtype": "LinkedIn" if linkedin else "Task",
+        # A date has no time zone; the UTC date agrees with emails' MessageDate.
         "ActivityDate": message.sent_at.astimezone(UTC).date().isoformat(),
     }
     truncations = []

@@ -10,6 +10,7 @@ from exports.lookup import (
     MAX_ENCODED_QUERY_BYTES,
     chunked_queries,
     encoded_length,
+    find_converted_contacts,
     find_email_messages,
     find_people_by_email,
 )
@@ -182,4 +183,43 @@ def test_email_messages_are_found_by_exact_identifier():
     assert soql == (
         "SELECT Id, MessageIdentifier FROM EmailMessage WHERE MessageIdentifier IN "
         "('<a1@mail.example>','<a2@mail.example>')"
+    )
+
+
+def test_many_message_identifiers_are_chunked_by_url_length():
+    identifiers = [f"<{i:05d}.{'x' * 150}@mail.example.com>" for i in range(500)]
+    client = RecordingClient()
+
+    find_email_messages(client, identifiers)
+
+    assert len(client.queries) > 1
+    assert all(
+        encoded_length(soql) <= MAX_ENCODED_QUERY_BYTES for soql in client.queries
+    )
+    sent = [value.strip("()'") for soql in client.queries for value in _values(soql)]
+    assert sorted(sent) == sorted(identifiers)
+
+
+def test_converted_leads_are_mapped_to_their_contacts():
+    client = RecordingClient(
+        {
+            "Lead": [
+                {
+                    "Id": "00Q000000000001AAA",
+                    "ConvertedContactId": "003000000000001AAA",
+                },
+                {"Id": "00Q000000000002AAA", "ConvertedContactId": None},
+            ]
+        }
+    )
+
+    found = find_converted_contacts(
+        client, ["00Q000000000002AAA", "00Q000000000001AAA", "00Q000000000001AAA"]
+    )
+
+    assert found == {"00Q000000000001AAA": "003000000000001AAA"}
+    [soql] = client.queries
+    assert soql == (
+        "SELECT Id, ConvertedContactId FROM Lead WHERE IsConverted = true AND Id IN "
+        "('00Q000000000001AAA','00Q000000000002AAA')"
     )
