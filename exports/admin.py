@@ -603,13 +603,23 @@ class ExportRunAdmin(ReadOnlyAdmin):
         # Failed leads have no link, so the next export of the account picks
         # them up again together with anything else still due.
         accounts = {run.account for run in queryset.select_related("account")}
-        for account in accounts:
-            enqueue_export(account, trigger="admin retry")
-        self.message_user(
-            request,
-            f"Queued an export of {len(accounts)} account(s): "
-            f"{', '.join(sorted(a.slug for a in accounts))}.",
-        )
+        queued, unconnected = [], []
+        for account in sorted(accounts, key=lambda a: a.slug):
+            request_outcome = enqueue_export(account, trigger="admin retry")
+            (queued if request_outcome.accepted else unconnected).append(account.slug)
+        if queued:
+            self.message_user(
+                request,
+                f"Queued an export of {len(queued)} account(s): {', '.join(queued)}.",
+            )
+        if unconnected:
+            self.message_user(
+                request,
+                f"Not exported, because {len(unconnected)} account(s) have no usable "
+                f"Salesforce connection: {', '.join(unconnected)}. A member "
+                "reconnects in Settings → Integrations → Salesforce.",
+                level=messages.WARNING,
+            )
 
 
 @admin.register(RecordOutcome)
