@@ -605,8 +605,10 @@ class ExportRunAdmin(ReadOnlyAdmin):
         accounts = {run.account for run in queryset.select_related("account")}
         queued, unconnected = [], []
         for account in sorted(accounts, key=lambda a: a.slug):
-            request_outcome = enqueue_export(account, trigger="admin retry")
-            (queued if request_outcome.accepted else unconnected).append(account.slug)
+            if enqueue_export(account, trigger="admin retry").accepted:
+                queued.append(account.slug)
+            else:
+                unconnected.append(account.slug)
         if queued:
             self.message_user(
                 request,
