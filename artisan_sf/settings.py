@@ -17,7 +17,6 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-
 def required_secret(name: str) -> str:
     """Return the secret `name` from the environment; refuse to start without it."""
     value = env(name, default="").strip()
