@@ -29,6 +29,7 @@ from exports.models import (
     ExportConfig,
     ExportConfigChange,
     ExportRun,
+    ExportTask,
     LeadLink,
     ObjectDescribe,
     RecordOutcome,
@@ -491,6 +492,24 @@ class ObjectDescribeAdmin(ReadOnlyAdmin):
                 ),
             ),
         )
+
+
+@admin.register(ExportTask)
+class ExportTaskAdmin(ReadOnlyAdmin):
+    """Each account's export task: whether one is queued or running, and since when."""
+
+    list_display = [
+        "account",
+        "state",
+        "trigger",
+        "task_id",
+        "state_changed_at",
+        "requested_while_running",
+    ]
+    list_filter = ["state", "requested_while_running"]
+    search_fields = ["account__slug", "account__name", "task_id"]
+    readonly_fields = list_display
+    list_select_related = ["account"]
 
 
 @admin.register(LeadLink)

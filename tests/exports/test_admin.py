@@ -65,6 +65,7 @@ def test_every_admin_page_loads(connected_account, admin_client, superuser):
 
     assert "/admin/exports/exportconfigchange/" in checked
     assert "/admin/exports/objectdescribe/" in checked
+    assert "/admin/exports/exporttask/" in checked
     assert len(checked) >= 3 * 8
 
 
