@@ -287,7 +287,11 @@ def sync_messages(
     linkedin_people = {person_ids[m.lead_id] for m in messages if m.channel == LINKEDIN}
     existing = find_email_messages(client, emails) if emails else {}
     if linkedin_people:
-        tasks = find_linkedin_tasks(client, sorted(linkedin_people), SUBJECT_PREFIX)
+        # prefixed_subject keeps a subject already starting with the bare
+        # prefix ("[Artisan AI]Hi"), so the search leaves out the space.
+        tasks = find_linkedin_tasks(
+            client, sorted(linkedin_people), SUBJECT_PREFIX.strip()
+        )
         for task in tasks:
             identifier = identifier_in_task(task.get("Description"))
             if identifier:

@@ -561,3 +561,17 @@ def test_messages_of_a_matched_contact_are_synced(connected_account, sf):
         "records"
     ]
     assert task["WhoId"] == contact["id"]
+
+
+def test_task_with_prefix_and_no_space_is_found_again(connected_account, sf):
+    # prefixed_subject keeps "[Artisan AI]Hi" as it is, so look-up must too.
+    lead = add_lead(connected_account, "ada@example.com")
+    add_email(lead, "li-1", channel="linkedin", subject="[Artisan AI]Hi")
+    run_export(connected_account, trigger="test")
+    SyncedMessage.objects.all().delete()
+
+    run = run_export(connected_account, trigger="test")
+
+    assert run.messages_synced_count == 1
+    tasks = sf.query_all("SELECT Id, Subject FROM Task")["records"]
+    assert [task["Subject"] for task in tasks] == ["[Artisan AI]Hi"]
