@@ -16,7 +16,7 @@ from exports.lookup import find_people_by_email
 from exports.mapping import LeadData
 from exports.models import ExportConfig, LeadLink
 from exports.planning import LeadDecision, plan_leads, records_to_compare
-from exports.selection import unlinked_leads
+from exports.selection import lead_data, unlinked_leads
 from exports.validation import check_against_org
 from integrations.client import SalesforceError, client_for_account
 from integrations.models import SalesforceConnection
@@ -67,20 +67,6 @@ def choose_leads(account, org_id: str, wanted: str) -> tuple[list[Lead], list[st
             not_found.append(name)
         chosen.update((lead.pk, lead) for lead in found)
     return list(chosen.values()), not_found
-
-
-def lead_data(lead: Lead) -> LeadData:
-    return LeadData(
-        lead_id=lead.pk,
-        email=lead.email,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        job_title=lead.job_title,
-        company_name=lead.company_name,
-        website=lead.website,
-        replied=lead.replied,
-        sentiment=lead.sentiment,
-    )
 
 
 def preview_export(account, wanted: str = "") -> ExportPreview:

@@ -70,10 +70,11 @@ def unlinked_lead_batches(
 
 def _lead_data(lead_ids: list[int]) -> list[LeadData]:
     leads = Lead.objects.filter(id__in=lead_ids).order_by("id")
-    return [_as_lead_data(lead) for lead in leads]
+    return [lead_data(lead) for lead in leads]
 
 
-def _as_lead_data(lead: Lead) -> LeadData:
+def lead_data(lead: Lead) -> LeadData:
+    """Return the fields of `lead` that an export reads, as plain data."""
     return LeadData(
         lead_id=lead.id,
         email=lead.email,
@@ -136,7 +137,7 @@ def update_batches(
             return
         last_id = rows[-1].id
         yield UpdateBatch(
-            leads=[_as_lead_data(row) for row in rows],
+            leads=[lead_data(row) for row in rows],
             person_ids={row.id: row.person_id for row in rows},
             read_at=read_at,
         )
