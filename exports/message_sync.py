@@ -284,23 +284,31 @@ def sync_messages(
     Raises the client's errors for failed requests; per-message errors are kept.
     """
     emails = [m.identifier for m in messages if m.channel == EMAIL]
-    linkedin_people = {person_ids[m.lead_id] for m in messages if m.channel == LINKEDIN}
     existing = find_email_messages(client, emails) if emails else {}
-    if linkedin_people:
-        # prefixed_subject keeps a subject already starting with the bare
-        # prefix ("[Artisan AI]Hi"), so the search leaves out the space.
-        tasks = find_linkedin_tasks(
-            client, sorted(linkedin_people), SUBJECT_PREFIX.strip()
-        )
-        for task in tasks:
-            identifier = identifier_in_task(task.get("Description"))
-            if identifier:
-                existing.setdefault(identifier, task["Id"])
+    existing = {**_existing_tasks(client, messages, person_ids), **existing}
     decisions = plan_messages(messages, person_ids, existing, schemas)
     decisions = apply_creates(client, decisions)
     return _resend_to_converted_contacts(
         client, messages, person_ids, schemas, decisions
     )
+
+
+def _existing_tasks(
+    client, messages: list[MessageData], person_ids: dict[int, str]
+) -> dict[str, str]:
+    """Task ids by the message identifier they carry, on these messages' people."""
+    people = {person_ids[m.lead_id] for m in messages if m.channel == LINKEDIN}
+    if not people:
+        return {}
+    # prefixed_subject keeps a subject already starting with the bare prefix
+    # ("[Artisan AI]Hi"), so the search leaves out the space.
+    tasks = find_linkedin_tasks(client, sorted(people), SUBJECT_PREFIX.strip())
+    found: dict[str, str] = {}
+    for task in tasks:
+        identifier = identifier_in_task(task.get("Description"))
+        if identifier:
+            found.setdefault(identifier, task["Id"])
+    return found
 
 
 def _resend_to_converted_contacts(
@@ -328,7 +336,10 @@ def _resend_to_converted_contacts(
         for lead_id, record_id in person_ids.items()
     }
     resend = [m for m in messages if m.message_id in resend_ids]
-    resent = apply_creates(client, plan_messages(resend, moved, {}, schemas))
+    # A retry of the batch still names the Lead, so Tasks that an earlier
+    # attempt resent are found only on the Contact.
+    existing = _existing_tasks(client, resend, moved)
+    resent = apply_creates(client, plan_messages(resend, moved, existing, schemas))
     by_id = {
         d.message_id: replace(d, converted_lead_id=person_ids[d.lead_id])
         for d in resent

@@ -14,12 +14,15 @@ from exports.message_sync import (
     plan_messages,
     prefixed_subject,
     salesforce_datetime,
+    sync_messages,
     truncated,
 )
 from exports.planning import Action
+from integrations.client import RecordError, RecordResult, SalesforceTransientError
 from tests.exports.schemas import EMAIL_MESSAGE, TASK, TASK_DESCRIBE
 
 LEAD_RECORD = "00Q000000000001AAA"
+CONTACT_RECORD = "003000000000001AAA"
 
 
 def message(message_id=1, direction="outbound", **values):
@@ -228,3 +231,52 @@ def test_long_linkedin_task_keeps_identifier():
     assert identifier_in_task(description) == "<m6@mail.example>"
     assert [t.field for t in truncations] == ["Description"]
     assert truncations[0].sent_length == utf16_length(description)
+
+
+class ConvertedLeadOrg:
+    """A fake org where Lead LEAD_RECORD was converted into CONTACT_RECORD.
+
+    The first Task it saves loses its response, as a dropped connection would.
+    """
+
+    def __init__(self):
+        self.tasks: list[dict] = []
+        self.lose_next_save = True
+
+    def query(self, soql):
+        if "FROM Task" in soql:
+            return [task for task in self.tasks if f"'{task['WhoId']}'" in soql]
+        if "IsConverted = true" in soql and LEAD_RECORD in soql:
+            return [{"Id": LEAD_RECORD, "ConvertedContactId": CONTACT_RECORD}]
+        return []
+
+    def create_records(self, payloads, all_or_none=False, headers=None):
+        results = []
+        for payload in payloads:
+            if payload["WhoId"] == LEAD_RECORD:
+                error = RecordError("CANNOT_UPDATE_CONVERTED_LEAD", "converted", ())
+                results.append(RecordResult(False, None, (error,)))
+                continue
+            task_id = f"00T00000000000{len(self.tasks) + 1}AAA"
+            self.tasks.append({"Id": task_id, **payload})
+            results.append(RecordResult(True, task_id, ()))
+        if self.tasks and self.lose_next_save:
+            self.lose_next_save = False
+            raise SalesforceTransientError("POST composite/sobjects got no response")
+        return results
+
+
+def test_task_resent_to_converted_contact_is_found_on_retry():
+    org = ConvertedLeadOrg()
+    linkedin = message(8, channel="linkedin")
+    arguments = ([linkedin], {linkedin.lead_id: LEAD_RECORD}, {"Task": TASK})
+    with pytest.raises(SalesforceTransientError):
+        sync_messages(org, *arguments)
+
+    # The engine retries the batch, with the link still on the Lead.
+    decisions = sync_messages(org, *arguments)
+
+    assert [task["WhoId"] for task in org.tasks] == [CONTACT_RECORD]
+    assert [(d.action, d.salesforce_id) for d in decisions] == [
+        (Action.LINK, org.tasks[0]["Id"])
+    ]
