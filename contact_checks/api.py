@@ -59,7 +59,7 @@ class ContactCheckResultOut(Schema):
     )
 
 
-class TotalsOut(Schema):
+class DecisionTotalsOut(Schema):
     allowed: int
     blocked: int
     unknown: int
@@ -70,7 +70,7 @@ class ContactCheckOut(Schema):
     org_id: str | None = Field(
         description="The org that was queried; null when none was."
     )
-    totals: TotalsOut
+    totals: DecisionTotalsOut
     results: list[ContactCheckResultOut]
 
 

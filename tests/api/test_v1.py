@@ -158,3 +158,16 @@ def test_failed_queueing_keeps_the_batch(api, account, monkeypatch, caplog):
     assert response.json()["totals"]["created"] == 1
     assert Lead.objects.count() == 1
     assert f"Could not queue the export of account {account.pk}" in caplog.text
+
+
+def test_openapi_totals_match_each_endpoint(client, db):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    def totals_of(name):
+        reference = schemas[name]["properties"]["totals"]["$ref"]
+        return set(schemas[reference.rsplit("/", 1)[1]]["properties"])
+
+    intake_totals = {"created", "updated", "unchanged", "rejected"}
+    assert totals_of("LeadBatchOut") == intake_totals
+    assert totals_of("MessageBatchOut") == intake_totals
+    assert totals_of("ContactCheckOut") == {"allowed", "blocked", "unknown"}
