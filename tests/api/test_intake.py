@@ -617,3 +617,18 @@ def test_messages_bad_email_rejected_others_stored(api, ada):
         "<m1@mail.example>",
         "<m4@mail.example>",
     ]
+
+
+def test_messages_full_batch_with_real_bodies(api, ada):
+    body = "Hello Ada, " * 300  # about 3.3 KB, a realistic email
+    messages = [
+        message_item(
+            f"<bulk-{n}@mail.example>", body_text=body, body_html=f"<p>{body}</p>"
+        )
+        for n in range(1000)
+    ]
+
+    response = api.post_messages(messages)
+
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["totals"]["created"] == 1000
