@@ -60,6 +60,7 @@ class ReasonCode(enum.StrEnum):
     NOT_CONNECTED = "not_connected"
     SALESFORCE_ERROR = "salesforce_error"
     INVALID_FILTER = "invalid_filter"
+    INVALID_EMAIL = "invalid_email"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
@@ -256,6 +258,14 @@ def _result(
             "does not block opted-out addresses, so Salesforce was not asked.",
         )
         return EmailResult(email, decision, datetime.fromtimestamp(started, tz=UTC), 0)
+    if not _is_email(email):
+        # A record may still hold such a value, so "no match" would be a guess.
+        decision = unknown_decision(
+            ReasonCode.INVALID_EMAIL,
+            f"{email!r} is not a valid email address, so it was not checked; "
+            "correct it and check again.",
+        )
+        return EmailResult(email, decision, datetime.fromtimestamp(started, tz=UTC), 0)
     key = normalize_email(email)
     decision = decide(lookup.records.get(key, ()), policy)
     fetched_at = lookup.fetched_at.get(key, started)
@@ -265,6 +275,14 @@ def _result(
         datetime.fromtimestamp(fetched_at, tz=UTC),
         max(0, round(started - fetched_at)),
     )
+
+
+def _is_email(email: str) -> bool:
+    try:
+        validate_email(email.strip())
+    except ValidationError:
+        return False
+    return True
 
 
 def _record(report: CheckReport) -> None:

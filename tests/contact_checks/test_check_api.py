@@ -230,8 +230,9 @@ def test_quotes_backslashes_and_keywords_stay_literal(api, campaign, sf, soql_se
     assert results["x'or'a'='a@example.com"]["rule"] == "blocklist:otherwise"
     assert results["100%_sure@example.com"]["rule"] == "blocklist:Offer"
     assert results["percent@example.com"]["rule"] == "blocklist:otherwise"
+    # Not valid addresses, so unknown; the look-up still carries them literally.
     for email in ("back\\slash@example.com", "' OR Id != '"):
-        assert results[email]["reason_code"] == "no_match", email
+        assert results[email]["reason_code"] == "invalid_email", email
     assert soql_sent[0] == (
         r"SELECT Id, Email, HasOptedOutOfEmail FROM Lead WHERE Email IN "
         r"('o\'brien@example.com','x\'or\'a\'=\'a@example.com',"
@@ -522,3 +523,14 @@ def test_endpoint_in_openapi_document(client):
     operation = document["paths"]["/api/v1/campaigns/{campaign_id}/contact-check"]
     assert set(operation["post"]["responses"]) >= {"200", "401", "404"}
     assert "/api/v1/leads" in document["paths"]
+
+
+def test_invalid_email_answers_unknown(api, campaign, sf):
+    set_filters(campaign, {}, flag=True)
+
+    body = check(api, campaign, ["not-an-email", "ok@example.com"])
+
+    invalid, valid = body["results"]
+    assert (invalid["decision"], invalid["reason_code"]) == ("unknown", "invalid_email")
+    assert "'not-an-email' is not a valid email address" in invalid["reason"]
+    assert (valid["decision"], valid["reason_code"]) == ("allowed", "no_match")
