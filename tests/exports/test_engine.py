@@ -563,7 +563,7 @@ def test_messages_of_a_matched_contact_are_synced(connected_account, sf):
     assert task["WhoId"] == contact["id"]
 
 
-def test_task_with_prefix_and_no_space_is_found_again(connected_account, sf):
+def test_task_with_bare_prefix_found_again(connected_account, sf):
     # prefixed_subject keeps "[Artisan AI]Hi" as it is, so look-up must too.
     lead = add_lead(connected_account, "ada@example.com")
     add_email(lead, "li-1", channel="linkedin", subject="[Artisan AI]Hi")

@@ -266,7 +266,7 @@ class ConvertedLeadOrg:
         return results
 
 
-def test_task_resent_to_converted_contact_is_found_on_retry():
+def test_resent_task_found_on_retry():
     org = ConvertedLeadOrg()
     linkedin = message(8, channel="linkedin")
     arguments = ([linkedin], {linkedin.lead_id: LEAD_RECORD}, {"Task": TASK})
