@@ -43,7 +43,7 @@ EXPORT_TIMEOUT_SECONDS = 600
 
 
 class DemoError(Exception):
-    """A step of the demo failed; the message says which and what to check."""
+    """A step of the demo failed; the message names the step and what to check."""
 
 
 def main() -> int:
