@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("--emulator-url", required=True)
     parser.add_argument("--ca-path", required=True)
     parser.add_argument("--trigger", default="all")
+    parser.add_argument("--advanced-config", default="{}", help="JSON object.")
     options = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artisan_sf.settings")
@@ -33,7 +34,11 @@ def main() -> None:
 
     account = Account.objects.create(slug=options.slug, name=options.slug.title())
     account.campaigns.create(name="Outbound")
-    ExportConfig.objects.create(account=account, export_trigger=options.trigger)
+    ExportConfig.objects.create(
+        account=account,
+        export_trigger=options.trigger,
+        advanced_config=json.loads(options.advanced_config),
+    )
     emulator = SimpleNamespace(base_url=options.emulator_url, ca_path=options.ca_path)
     org = {"username": options.org_username, "password": options.org_password}
     store_authorization(account, authorize_org(emulator, org))

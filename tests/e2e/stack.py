@@ -74,7 +74,13 @@ class Stack:
     def migrate(self) -> None:
         self.run("manage.py", "migrate", "--noinput", "-v0")
 
-    def create_account(self, slug: str, org: dict, trigger: str = "all") -> dict:
+    def create_account(
+        self,
+        slug: str,
+        org: dict,
+        trigger: str = "all",
+        advanced_config: dict | None = None,
+    ) -> dict:
         """Create a connected account; returns {"account_id", "api_key"}."""
         output = self.run(
             "-m",
@@ -91,6 +97,8 @@ class Stack:
             self.emulator.ca_path,
             "--trigger",
             trigger,
+            "--advanced-config",
+            json.dumps(advanced_config or {}),
         )
         return json.loads(output.strip().splitlines()[-1])
 
@@ -232,13 +240,14 @@ class Stack:
     def runs(self, account_id: int) -> list[dict]:
         """The account's export runs, oldest first."""
         rows = self.sql(
-            "SELECT id, trigger, status, created_count, linked_count, failed_count, "
+            "SELECT id, trigger, status, created_count, linked_count, updated_count, "
+            "failed_count, "
             "messages_synced_count, messages_failed_count, error, started_at, "
             "finished_at FROM exports_exportrun WHERE account_id = %s ORDER BY id",
             account_id,
         )
         names = (
-            "id trigger status created linked failed messages_synced "
+            "id trigger status created linked updated failed messages_synced "
             "messages_failed error started_at finished_at"
         ).split()
         return [dict(zip(names, row, strict=True)) for row in rows]

@@ -249,3 +249,43 @@ def test_lost_email_batch_response_leaves_one_copy(stack, emulator):
     assert faults["lose_response_after_save"]["count"] == 0
     runs = assert_runs_clean(stack, account_id)
     assert sum(run["messages_synced"] for run in runs) == 6
+
+
+def test_classified_reply_updates_status(stack, emulator):
+    statuses = [
+        "Open - Not Contacted",
+        "Working - Contacted",
+        "Qualified",
+        "Unqualified",
+    ]
+    org = emulator.control.create_org(
+        name="Sentiment Org",
+        picklists={
+            "Lead.Status": {
+                "values": statuses,
+                "default": "Open - Not Contacted",
+                "restricted": True,
+            }
+        },
+    )
+    account = stack.create_account(
+        "worker-sentiment", org, advanced_config={"overwrite_fields": ["Status"]}
+    )
+    key, account_id = account["api_key"], account["account_id"]
+    sf = emulator.control.simple_salesforce(org)
+
+    def status_of(address):
+        query = format_soql("SELECT Status FROM Lead WHERE Email = {}", address)
+        return [record["Status"] for record in sf.query_all(query)["records"]]
+
+    post_leads(stack, key, [lead("ada@example.com")])
+    stack.wait_until_idle(account_id)
+    assert status_of("ada@example.com") == ["Open - Not Contacted"]
+
+    post_leads(stack, key, [lead("ada@example.com", replied=True, sentiment=3)])
+    stack.wait_until_idle(account_id)
+
+    assert status_of("ada@example.com") == ["Qualified"]
+    runs = assert_runs_clean(stack, account_id)
+    assert sum(run["created"] for run in runs) == 1
+    assert sum(run["updated"] for run in runs) == 1
