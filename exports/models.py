@@ -8,7 +8,7 @@ from outreach.models import Account, Lead, Message
 
 
 class ExportConfig(models.Model):
-    """How one account's leads are exported; `advanced_config` is the account team's JSON."""
+    """Export settings of one account; `advanced_config` is the account team's JSON."""
 
     class ObjectMapping(models.TextChoices):
         LEAD = "lead", "Lead"
@@ -262,7 +262,7 @@ class ExportRun(models.Model):
 
 
 class RecordOutcome(models.Model):
-    """What one export run did with one lead or message, with the error if any."""
+    """The outcome of one export run for one lead or message, with the error if any."""
 
     class Outcome(models.TextChoices):
         CREATED = "created", "created"
