@@ -11,7 +11,7 @@ through its retries (about seven minutes with the 30-second request timeout).
 
 import logging
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
@@ -76,9 +76,22 @@ def run_export(account, *, trigger: str, progress=None) -> ExportRun:
         config = ExportConfig.objects.filter(account=account).first()
         config = config or ExportConfig(account=account)
         export_settings = settings_from_config(config)
-        _export_leads(run, client, config.export_trigger, export_settings, progress)
+        checked_schemas = cache(partial(_checked_schemas, run, client, export_settings))
+        _export_leads(
+            run,
+            client,
+            config.export_trigger,
+            export_settings,
+            checked_schemas,
+            progress,
+        )
         _update_linked_leads(
-            run, client, config.export_trigger, export_settings, progress
+            run,
+            client,
+            config.export_trigger,
+            export_settings,
+            checked_schemas,
+            progress,
         )
         _sync_messages(run, client, progress)
     except (
@@ -232,19 +245,44 @@ def _finish(run: ExportRun, client, status: str, error: str = "") -> ExportRun:
     return recording.finish_run(run, status, error=error, api_calls=client.api_calls)
 
 
-def _export_leads(run, client, export_trigger, export_settings, progress) -> None:
+def _checked_schemas(run, client, export_settings) -> dict:
+    """Check the settings against the org and return its schemas of Lead and Contact.
+
+    Raises ExportConfigError listing every problem; warnings are only logged.
+    """
+    check = check_against_org(client, run.org_id, export_settings)
+    if check.errors:
+        raise ExportConfigError(list(check.errors))
+    for warning in check.warnings:
+        logger.warning("Run %s of account %s: %s", run.pk, run.account.slug, warning)
+    return check.schemas
+
+
+def _progress_steps(progress, stage: str, total: int):
+    """Report the stage's start to `progress` and return a function that advances it."""
+    done = 0
+    if progress:
+        progress(stage, done, total)
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(stage, done, total)
+
+    return advance
+
+
+def _export_leads(
+    run, client, export_trigger, export_settings, checked_schemas, progress
+) -> None:
     already = selection.count_already_linked(run.account, run.org_id, export_trigger)
     recording.add_to_counts(run, skipped_count=already)
     total = selection.unlinked_leads(run.account, run.org_id, export_trigger).count()
     if not total:
         return
 
-    check = check_against_org(client, run.org_id, export_settings)
-    if check.errors:
-        raise ExportConfigError(list(check.errors))
-    for warning in check.warnings:
-        logger.warning("Run %s of account %s: %s", run.pk, run.account.slug, warning)
-    schemas = check.schemas
+    schemas = checked_schemas()
     headers = person_headers(export_settings.apply_assignment_rules)
 
     def export_batch(leads):
@@ -255,9 +293,7 @@ def _export_leads(run, client, export_trigger, export_settings, progress) -> Non
         decisions = apply_creates(client, decisions, headers)
         return apply_updates(client, decisions)
 
-    done = 0
-    if progress:
-        progress("leads", done, total)
+    advance = _progress_steps(progress, "leads", total)
     batches = selection.unlinked_lead_batches(run.account, run.org_id, export_trigger)
     for leads in batches:
         decisions = _with_repair(run, "leads", leads, export_batch)
@@ -271,13 +307,11 @@ def _export_leads(run, client, export_trigger, export_settings, progress) -> Non
             )
         recording.record_lead_decisions(run, decisions)
         recording.set_api_calls(run, client.api_calls)
-        done += len(leads)
-        if progress:
-            progress("leads", done, total)
+        advance(len(leads))
 
 
 def _update_linked_leads(
-    run, client, export_trigger, export_settings, progress
+    run, client, export_trigger, export_settings, checked_schemas, progress
 ) -> None:
     # Only overwrite_fields may change a linked record, so without them a
     # changed lead has nothing to send.
@@ -288,25 +322,19 @@ def _update_linked_leads(
     if not total:
         return
 
-    check = check_against_org(client, run.org_id, export_settings)
-    if check.errors:
-        raise ExportConfigError(list(check.errors))
-    done = 0
-    if progress:
-        progress("updates", done, total)
+    schemas = checked_schemas()
+    advance = _progress_steps(progress, "updates", total)
     batches = selection.update_batches(run.account, run.org_id, export_trigger)
     for batch in batches:
         updates = _with_repair(
             run,
             "lead updates",
             batch,
-            partial(update_linked_records, client, export_settings, check.schemas),
+            partial(update_linked_records, client, export_settings, schemas),
         )
         recording.record_linked_updates(run, updates, batch.read_at)
         recording.set_api_calls(run, client.api_calls)
-        done += len(batch.leads)
-        if progress:
-            progress("updates", done, total)
+        advance(len(batch.leads))
 
 
 def _sync_messages(run, client, progress) -> None:
@@ -314,9 +342,7 @@ def _sync_messages(run, client, progress) -> None:
     if not total:
         return
 
-    done = 0
-    if progress:
-        progress("messages", done, total)
+    advance = _progress_steps(progress, "messages", total)
     batches = selection.pending_message_batches(run.account, run.org_id)
     for messages, person_ids in batches:
         schemas = {
@@ -340,9 +366,7 @@ def _sync_messages(run, client, progress) -> None:
             )
         recording.record_message_decisions(run, decisions)
         recording.set_api_calls(run, client.api_calls)
-        done += len(messages)
-        if progress:
-            progress("messages", done, total)
+        advance(len(messages))
 
 
 def _with_repair(run, noun: str, batch: list, handle_batch):

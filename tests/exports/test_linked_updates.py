@@ -3,6 +3,7 @@
 import pytest
 from simple_salesforce.format import format_soql
 
+from exports import engine
 from exports.engine import run_export
 from exports.models import ExportConfig, LeadLink, RecordOutcome
 from tests.exports.conftest import add_lead
@@ -83,7 +84,7 @@ def test_changes_stay_local_without_overwrite_fields(connected_account, sf):
     assert record(sf, "Lead", record_id, "Status")["Status"] == "Open - Not Contacted"
 
 
-def test_update_of_a_converted_lead_goes_to_its_contact(
+def test_converted_lead_update_goes_to_contact(
     connected_account, sf, emulator, emulator_org
 ):
     overwrite(connected_account, "Title")
@@ -104,3 +105,25 @@ def test_update_of_a_converted_lead_goes_to_its_contact(
     assert f"Lead {lead_record} was converted into Contact {contact_id}" in (
         link.explanation
     )
+
+
+def test_org_check_runs_once_per_run(connected_account, sf, monkeypatch):
+    overwrite(connected_account, "Status")
+    lead = add_lead(connected_account, "ada@example.com")
+    run_export(connected_account, trigger="test")
+    lead.replied, lead.sentiment = True, 3
+    lead.save()
+    add_lead(connected_account, "grace@example.com")
+    checks = []
+    original = engine.check_against_org
+
+    def counting_check(*args, **kwargs):
+        checks.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "check_against_org", counting_check)
+
+    run = run_export(connected_account, trigger="test")
+
+    assert (run.created_count, run.updated_count) == (1, 1)
+    assert len(checks) == 1
