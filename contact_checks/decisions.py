@@ -6,11 +6,11 @@ blocklist rule it matched, and returns the decision with its reason.
 
 Order of evaluation, for each matching record (Leads before Contacts):
 1. Email opt-out: a record with HasOptedOutOfEmail blocks, whatever the
-   campaign says, unless the account turned the opt-out check off.
+   campaign's settings, unless the account turned the opt-out check off.
 2. With the campaign's "Do Not Contact leads found in CRM" off, the record
    does not block.
 3. With it on, the first blocklist rule the record matches decides (block or
-   allow); when no rule matches, the blocklist's `otherwise` decides, and a
+   allow). When no rule matches, the blocklist's `otherwise` decides, and a
    campaign without rules blocks.
 Then, for the email: blocked when any record blocks (the reason names the
 first one), unknown when a record could not be cleared, else allowed.

@@ -5,18 +5,18 @@ chunks of its distinct emails and R the campaign's blocklist rules:
 
     at most 3 + 2 * E * (1 + R)
 
-that is up to 3 describes (Lead, Contact, and Account when a rule reads it;
-cached per org by `exports.describe`), then per object one query per chunk,
-then per object and rule one query per chunk that still contains records the
-rule must evaluate. Every query stays below the URL limit because chunks are
-sized with a rule condition's share of the URL set aside. 1,000 emails of
-40 characters (letters, digits, dots and dashes) make E = 6, so with two
-rules a full batch costs at most 39 calls. A query that matches more than
+that is up to 3 describes (Lead, Contact, and Account when a rule reads it),
+which `exports.describe` caches per org. Then each object costs one query per
+chunk, and each object and rule one query per chunk that still contains
+records the rule must evaluate. Every query stays below the URL limit because
+chunks are sized with a rule condition's share of the URL set aside. 1,000
+emails of 40 characters (letters, digits, dots and dashes) make E = 6, so with
+two rules a full batch costs at most 39 calls. A query that matches more than
 2,000 records costs one more call per further 2,000 (Salesforce's page size).
 
-What Salesforce answered is cached per org for `cache_seconds()`: the records
+Salesforce's results are cached per org for `cache_seconds()`: the records
 with each email, and whether each record meets each rule condition. Callers
-report the age of what they used; failures are never cached.
+report the age of what they used, and failures are never cached.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SECONDS = 60
 OPT_OUT_FIELD = "HasOptedOutOfEmail"
-# The longest query of a check without a rule: chunks are sized with it, and
-# with a rule condition's bytes set aside, so every query of the check fits.
+# The maximum-length query of a check without a rule. Chunks are sized with
+# it and with a rule condition's bytes set aside, so every query of the check
+# fits.
 SIZING_TEMPLATE = "SELECT Id, Email, HasOptedOutOfEmail FROM Contact WHERE Email IN {}"
 CHUNK_BYTES = MAX_ENCODED_QUERY_BYTES - MAX_CONDITION_BYTES
 CACHE_PREFIX = "contact_checks:v1"
@@ -108,7 +109,7 @@ def look_up(
 
     if blocklist is not None and blocklist.rules:
         # With `skip_opted_out`, records that opted out are blocked whatever
-        # the rules say, so no query is spent on them.
+        # the rules match, so no query is spent on them.
         _apply_rules(
             client,
             org_id,

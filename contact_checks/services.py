@@ -1,10 +1,10 @@
 """Run the Do Not Contact check for a campaign's emails, and record every decision.
 
 `check_emails` gathers the policy (campaign flag, blocklist, account
-setting), asks Salesforce through `contact_checks.lookup`, decides each email
+setting), queries Salesforce through `contact_checks.lookup`, decides each email
 with `contact_checks.decisions.decide` and stores one ContactDecision per
-email. When Salesforce cannot be asked, or the blocklist does not fit the
-org, every email is `unknown`: an outage never answers `allowed`.
+email. When Salesforce cannot be queried, or the blocklist does not fit the
+org, every email is `unknown`, so an outage never results in `allowed`.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def check_emails(
 def check_blocklist(blocklist: CrmBlocklist, *, client=None) -> str:
     """Check the filters against the connected org; store and return the problem.
 
-    Returns "" when they fit. Raises SalesforceError when Salesforce cannot be asked.
+    Returns "" when they fit. Raises SalesforceError when Salesforce cannot be queried.
     """
     try:
         parsed = _parse(blocklist)

@@ -205,11 +205,12 @@ class ExportConfigAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Deleting would silently reset the account to the defaults and drop
-        # the history of changes; edit the values instead.
+        # the history of changes, so edit the values instead.
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        # A config belongs to its account for good: its history says so.
+        # A config belongs to its account for good, so that its change history
+        # stays that account's.
         if obj is not None:
             return [*self.readonly_fields, "account"]
         return self.readonly_fields
@@ -256,7 +257,8 @@ class ExportConfigAdmin(admin.ModelAdmin):
         self._report_org_check(request, saved)
 
     def _report_org_check(self, request, config) -> None:
-        # The account team sees at once whether the saved settings fit the org.
+        # Validate on save, so the account team learns at once whether the
+        # saved settings fit the org.
         connection = SalesforceConnection.objects.filter(account=config.account).first()
         if connection is not None and connection.is_usable:
             self._validate(request, config)
@@ -550,7 +552,7 @@ class SyncedMessageAdmin(ReadOnlyAdmin):
 
 
 # NOTE: the inline renders every outcome of the run, which is slow for runs of
-# many thousand leads; the run's "outcomes" link opens the paginated list.
+# many thousand leads. The run's "outcomes" link opens the paginated list.
 class RecordOutcomeInline(admin.TabularInline):
     model = RecordOutcome
     fields = [

@@ -27,8 +27,9 @@ from exports.config import (
 )
 from exports.describe import ObjectSchema
 
-# Company is required on a Lead. A visible placeholder there misleads nobody,
-# whereas a made-up person name would, so a missing last name fails the lead.
+# Company is required on a Lead. A visible placeholder there is not mistaken
+# for real data, whereas a made-up person name would be, so a missing last
+# name fails the lead.
 COMPANY_PLACEHOLDER = "[not provided]"
 
 # Close to what Salesforce accepts: a dot-atom local part and a dotted domain

@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[Artisan AI] "
 EMPTY_SUBJECT = "(no subject)"
-# Ends a body cut to its field's length, so that a reader of the record sees
-# that it is not the whole message. The length is in Salesforce's units.
+# Suffix of a body cut to its field's length, which marks to a reader of the
+# record that it is not the whole message. The length is in Salesforce's units.
 TRUNCATION_MARKER = (
     "\n\n[Truncated by Artisan AI: the full message was {length:,} characters]"
 )

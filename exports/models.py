@@ -312,7 +312,7 @@ class RecordOutcome(models.Model):
 class ExportTask(models.Model):
     """The django-q2 task of one account's export: never more than one queued.
 
-    A request while a task is queued joins it; a request while one runs is
+    A request while a task is queued joins it. A request while one runs is
     noted, and the running task queues one follow-up when it ends.
     """
 

@@ -175,7 +175,8 @@ def fields_to_compare(settings: ExportSettings, schema: ObjectSchema | None) -> 
     return sorted({field_schema.name for field_schema in found if field_schema})
 
 
-# The key prefixes of Lead and Contact ids, which say what a linked id names.
+# Object name by the key prefix of a Lead or Contact id, which identifies the
+# object a linked id refers to.
 OBJECT_BY_ID_PREFIX = MappingProxyType({"00Q": "Lead", "003": "Contact"})
 
 

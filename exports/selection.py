@@ -1,10 +1,11 @@
 """Selection of the leads and messages an export run still has to handle.
 
-Reads only. Three kinds of rows are due: leads that the account's trigger
-exports and that have no link in the org, linked leads that changed after their
-link was last written (a new sentiment, for example), and messages of linked
-leads that the org's ledger does not mark as synced. They come in batches so a
-run's memory and each transaction stay small.
+Reads only. Three kinds of rows are due. The first is leads that the account's
+trigger exports and that have no link in the org. The second is linked leads
+that changed after their link was last written (a new sentiment, for example).
+The third is messages of linked leads that the org's ledger does not mark as
+synced. They come in batches so a run's memory and each transaction stay
+small.
 """
 
 from collections import defaultdict

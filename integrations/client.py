@@ -6,7 +6,7 @@ Sforce-Limit-Info header. It refreshes the access token once when Salesforce
 returns 401 INVALID_SESSION_ID, retries transient failures of requests that are
 safe to repeat, and maps Salesforce error codes to the SalesforceError family
 below. simple-salesforce builds the versioned base URL and the auth
-headers; the client sends through its session itself because it needs the
+headers. The client sends through its session itself because it needs the
 status, timing and headers of every response, which `Salesforce.restful` drops.
 
 API usage is written to the connection at most once every

@@ -55,7 +55,7 @@ def decrypt(ciphertext: str) -> str:
 
 
 class EncryptedTextField(models.TextField):
-    """Text stored as a Fernet token; Python code only ever sees plaintext."""
+    """Text stored as a Fernet token and read and written as plaintext in Python."""
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):

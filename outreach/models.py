@@ -1,7 +1,7 @@
 """The Artisan side: accounts, their campaigns, the leads in them and messages.
 
 These rows arrive from the outreach engine (or a CSV import) and are the input
-of every export; nothing here knows about Salesforce.
+of every export. Nothing here refers to Salesforce.
 """
 
 from django.conf import settings

@@ -1,7 +1,7 @@
 """Creating orgs: validating their configuration, the admin user, the demo org.
 
 An org's configuration is plain JSON stored with it. It lists custom fields
-per object and picklist overrides keyed "Object.Field". It also says whether
+per object and picklist overrides keyed "Object.Field". It also sets whether
 the standard duplicate rules are on, sets the daily API request limit, and
 may name the user that the lead assignment rule gives new Leads to.
 """

@@ -24,7 +24,10 @@ def _reachable(host: str, port: int) -> bool:
 
 
 def require_production_tier() -> None:
-    """Skip the calling test unless PostgreSQL and Redis answer; fail instead on CI."""
+    """Skip the calling test unless PostgreSQL and Redis accept connections.
+
+    On CI (CI=true) the test fails instead of being skipped.
+    """
     missing = [
         name
         for name, port in (("PostgreSQL", 5432), ("Redis", 6379))

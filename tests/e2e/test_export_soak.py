@@ -1,8 +1,8 @@
 """Soak: several accounts posting in bursts to faulty orgs, exported exactly once.
 
 Slow (about half a minute), so `make soak` runs it and `make test` does not. Each
-org loses some write responses after saving, answers some requests with 503
-and is slow; the workers and the sweep must still leave every lead and
+org loses some write responses after saving, returns 503 to some requests
+and is slow. The workers and the sweep must still leave every lead and
 message in its org once.
 """
 

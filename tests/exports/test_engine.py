@@ -477,7 +477,7 @@ def test_lost_email_batch_response_leaves_one_copy_each(
     assert all(note.startswith("Salesforce already had EmailMessage") for note in notes)
 
 
-def test_emails_saved_by_a_failed_run_are_linked_by_the_next(
+def test_rerun_links_emails_of_failed_run(
     connected_account, sf, emulator, emulator_org, monkeypatch
 ):
     lead = add_lead(connected_account, "ada@example.com")

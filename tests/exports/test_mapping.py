@@ -359,7 +359,7 @@ def test_truncation_that_empties_last_name_fails_the_lead():
     assert raised.value.code == "MISSING_LAST_NAME"
 
 
-def test_mapped_company_fills_company_and_its_field_on_leads():
+def test_mapped_company_fills_both_lead_fields():
     describe = {
         **LEAD_DESCRIBE,
         "fields": [
@@ -441,7 +441,7 @@ def test_configured_label_is_sent_as_api_value():
     assert record.fields["LeadSource"] == "Web"
 
 
-def test_default_missing_from_restricted_picklist_is_left_to_the_org():
+def test_default_missing_from_restricted_picklist_omitted():
     record = map_lead(
         ADA, ExportSettings(), ObjectSchema.from_describe(STATUS_BY_LABEL)
     )

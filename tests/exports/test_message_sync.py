@@ -124,7 +124,7 @@ def test_long_body_cut_and_marked():
     assert "HtmlBody" not in payload
 
 
-def test_long_html_body_cut_to_the_length_describe_reports():
+def test_html_body_cut_to_described_length():
     html = "<p>" + "x" * 40_000 + "</p>"
     describe = {
         "name": "EmailMessage",
@@ -154,7 +154,7 @@ def test_long_html_body_cut_to_the_length_describe_reports():
         ("much too long for this field", 12, "much too lon"),
     ],
 )
-def test_field_too_short_for_the_marker_gets_a_plain_cut(text, limit, expected):
+def test_truncated_short_limit_cuts_without_marker(text, limit, expected):
     assert truncated(text, limit) == expected
 
 

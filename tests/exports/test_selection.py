@@ -33,7 +33,7 @@ def run(account):
     return ExportRun.objects.create(account=account, org_id=ORG, trigger="test")
 
 
-def test_a_new_sentiment_makes_a_linked_lead_due(account, run):
+def test_new_sentiment_makes_linked_lead_due(account, run):
     ada = add_lead(account, "ada@example.com")
     add_lead(account, "unlinked@example.com")
     link(ada)
@@ -51,7 +51,7 @@ def test_a_new_sentiment_makes_a_linked_lead_due(account, run):
     assert due(account) == []
 
 
-def test_a_change_while_the_update_runs_keeps_the_lead_due(account, run):
+def test_change_during_update_keeps_lead_due(account, run):
     ada = add_lead(account, "ada@example.com")
     link(ada)
     ada.sentiment = 2
