@@ -87,10 +87,9 @@ class Stack:
             "tests.e2e.accounts",
             "--slug",
             slug,
-            "--org-username",
-            org["username"],
-            "--org-password",
-            org["password"],
+            # One token each: a generated password may start with "-".
+            f"--org-username={org['username']}",
+            f"--org-password={org['password']}",
             "--emulator-url",
             self.emulator.base_url,
             "--ca-path",

@@ -289,3 +289,12 @@ def test_classified_reply_updates_status(stack, emulator):
     runs = assert_runs_clean(stack, account_id)
     assert sum(run["created"] for run in runs) == 1
     assert sum(run["updated"] for run in runs) == 1
+
+
+def test_stack_account_with_dash_password(stack, emulator):
+    org = emulator.control.create_org(name="Dash Org", password="-starts-with-dash")
+
+    account = stack.create_account("worker-dash", org)
+
+    assert account["api_key"].startswith("ask_")
+    assert account["account_id"] > 0
